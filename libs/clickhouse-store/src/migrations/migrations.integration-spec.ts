@@ -1,0 +1,44 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ENGINE_KINDS, useTestEngine } from '../testing';
+import { loadMigrations, MigrationChecksumError, runMigrations } from './migrations';
+
+describe.each(ENGINE_KINDS)('migrations on %s', (kind) => {
+  const engine = useTestEngine(kind, { migrate: false });
+
+  it('applies every migration once, and a second run applies nothing', async () => {
+    const migrations = loadMigrations();
+    const first = await runMigrations(engine(), migrations);
+    expect(first.applied).toEqual(migrations.map((m) => `${String(m.version).padStart(4, '0')}_${m.name}`));
+
+    const second = await runMigrations(engine(), migrations);
+    expect(second).toEqual({ applied: [], alreadyApplied: migrations.length });
+
+    const tables = await engine().queryRows<{ name: string }>(
+      `SELECT name FROM system.tables WHERE database = '${engine().database}' ORDER BY name`,
+      'list tables',
+    );
+    expect(tables.map((t) => t.name)).toEqual([
+      'batch_predictions',
+      'batch_runs',
+      'feature_events',
+      'predictions_latest',
+      'schema_migrations',
+      'serving_pointer',
+      'speed_predictions',
+    ]);
+  });
+});
+
+describe.each(ENGINE_KINDS)('migration checksums on %s', (kind) => {
+  const engine = useTestEngine(kind, { migrate: false });
+
+  it('refuses to continue when an applied migration was edited', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migrations-'));
+    writeFileSync(join(dir, '0001_first.sql'), 'CREATE TABLE IF NOT EXISTS {database}.edited (x UInt8) ENGINE = Memory;\n');
+    await runMigrations(engine(), loadMigrations(dir));
+    writeFileSync(join(dir, '0001_first.sql'), 'CREATE TABLE IF NOT EXISTS {database}.edited (x UInt16) ENGINE = Memory;\n');
+    await expect(runMigrations(engine(), loadMigrations(dir))).rejects.toThrow(MigrationChecksumError);
+  });
+});
