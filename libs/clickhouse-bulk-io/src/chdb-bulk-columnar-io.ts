@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  assertBatchMatches,
+  type BulkColumnarIo,
+  type BulkReadRequest,
+  type BulkWriteRequest,
+  type BulkWriteResult,
+  type ColumnBatch,
+  splitBatch,
+} from '@platform/columnar';
+import { classifyStoreError, type ClickHouseEngine, quoteString } from '@platform/clickhouse-store';
+import { type ChdbConnection } from 'chdb/connection';
+import { columnList, columnStructure, selectColumns } from './column-list';
+import { arrowIpcToBatches, batchToArrowFile } from './arrow/arrow-columns';
+
+/**
+ * Arrow settings: chDB's default lz4 Arrow cannot be decoded by the apache-arrow JS package, and
+ * strings must come as Binary, not Utf8, to keep ids that are not valid UTF-8 exact.
+ */
+const ARROW_READ_SETTINGS =
+  "output_format_arrow_compression_method = 'none', output_format_arrow_string_as_string = 0";
+
+/** Temporary Arrow files go to memory when the host has a tmpfs. */
+const SCRATCH_DIR = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+
+/**
+ * Bulk I/O on chDB, bypassing its client connection (which buffers results and turns insert bodies
+ * into UTF-8 text, corrupting binary data). Reads use chDB's streaming query in ArrowStream; each
+ * chunk is a complete Arrow stream. Writes serialize each batch as an Arrow file and insert it with
+ * the file() table function: chDB's raw inserts take text formats only, and inline insert data is
+ * cut at the first blank line, which binary payloads can contain.
+ */
+export class ChdbBulkColumnarIo implements BulkColumnarIo {
+  private readonly connection: ChdbConnection;
+  /** chDB allows one active stream per session: reads queue behind each other. */
+  private streamLock: Promise<void> = Promise.resolve();
+
+  constructor(private readonly engine: ClickHouseEngine) {
+    if (engine.chdbConnection === undefined) throw new Error('ChdbBulkColumnarIo needs a chDB engine');
+    this.connection = engine.chdbConnection;
+  }
+
+  async *read(request: BulkReadRequest): AsyncGenerator<ColumnBatch> {
+    const release = await this.acquireStream();
+    const statement =
+      `${selectColumns(request.query, request.columns)} ` +
+      `SETTINGS ${ARROW_READ_SETTINGS}, max_block_size = ${Math.max(1, Math.floor(request.maxRowsPerBatch))}`;
+    try {
+      const stream = this.connection.chdb.queryStream(statement, { format: 'ArrowStream' });
+      for await (const chunk of stream) {
+        for (const batch of arrowIpcToBatches(chunk.raw(), request.columns)) {
+          yield* splitBatch(batch, request.maxRowsPerBatch);
+        }
+      }
+    } catch (error) {
+      throw classifyStoreError(error, { operation: 'bulk read', engine: 'chdb' });
+    } finally {
+      release();
+    }
+  }
+
+  async write(request: BulkWriteRequest): Promise<BulkWriteResult> {
+    let rows = 0;
+    const structure = quoteString(columnStructure(request.columns));
+    for await (const batch of request.batches) {
+      assertBatchMatches(request.columns, batch);
+      if (batch.rowCount === 0) continue;
+      const path = join(SCRATCH_DIR, `chdb-bulk-${process.pid}-${randomUUID()}.arrow`);
+      await writeFile(path, batchToArrowFile(request.columns, batch));
+      try {
+        await this.engine.command(
+          `INSERT INTO ${request.table} (${columnList(request.columns)}) ` +
+            `SELECT ${columnList(request.columns)} FROM file(${quoteString(path)}, 'Arrow', ${structure})`,
+          `bulk write into ${request.table}`,
+        );
+      } finally {
+        await unlink(path);
+      }
+      rows += batch.rowCount;
+    }
+    return { rows };
+  }
+
+  private async acquireStream(): Promise<() => void> {
+    let release!: () => void;
+    const previous = this.streamLock;
+    this.streamLock = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    return release;
+  }
+}

@@ -1,0 +1,67 @@
+import { type ColumnBatch, type ColumnSpec, float32ListColumn, stringColumn } from '@platform/columnar';
+import { decodeNativeBlocks, encodeNativeBlock, NativeFormatError, NativeStreamServerError } from './native-format';
+
+const SPECS: readonly ColumnSpec[] = [
+  { name: 'id', type: 'String' },
+  { name: 'score', type: 'Float32' },
+  { name: 'at', type: 'UInt64' },
+  { name: 'outputs', type: 'Array(Float32)' },
+];
+
+const BATCH: ColumnBatch = {
+  rowCount: 3,
+  columns: {
+    id: stringColumn(['a', Uint8Array.from([0xff, 0x00]), 'x'.repeat(300)]),
+    score: Float32Array.of(NaN, -0, Infinity),
+    at: BigUint64Array.of(0n, 2n ** 63n, 1n),
+    outputs: float32ListColumn([[0.5], [], [1, 2, 3]]),
+  },
+};
+
+/** Re-chunks bytes into pieces of `size`, as a network would. */
+async function* inPieces(chunks: readonly Uint8Array[], size: number): AsyncGenerator<Uint8Array> {
+  const all = Buffer.concat(chunks);
+  for (let i = 0; i < all.length; i += size) yield all.subarray(i, i + size);
+}
+
+async function collect(source: AsyncIterable<ColumnBatch>): Promise<ColumnBatch[]> {
+  const batches: ColumnBatch[] = [];
+  for await (const batch of source) batches.push(batch);
+  return batches;
+}
+
+describe('Native format', () => {
+  it.each([1, 7, 1 << 20])('decodes what it encodes, whatever the network chunk size (%i bytes)', async (size) => {
+    const blocks = [...encodeNativeBlock(SPECS, BATCH), ...encodeNativeBlock(SPECS, BATCH)];
+    const batches = await collect(decodeNativeBlocks(inPieces(blocks, size), SPECS));
+    expect(batches).toHaveLength(2);
+    for (const batch of batches) {
+      expect(batch.rowCount).toBe(3);
+      expect(Buffer.from((batch.columns['score'] as Float32Array).buffer).equals(Buffer.from(Float32Array.of(NaN, -0, Infinity).buffer))).toBe(true);
+      expect(batch.columns['at']).toEqual(BATCH.columns['at']);
+      expect(batch.columns['id']).toEqual(BATCH.columns['id']);
+      expect(batch.columns['outputs']).toEqual(BATCH.columns['outputs']);
+    }
+  });
+
+  it('surfaces error text the server appended mid-stream', async () => {
+    const error = new TextEncoder().encode('Code: 241, e.displayText() = DB::Exception: Memory limit exceeded\n');
+    const source = inPieces([...encodeNativeBlock(SPECS, BATCH), error], 5);
+    await expect(collect(decodeNativeBlocks(source, SPECS))).rejects.toThrow(
+      new NativeStreamServerError('Code: 241, e.displayText() = DB::Exception: Memory limit exceeded'),
+    );
+  });
+
+  it('refuses a column of another type than requested', async () => {
+    const source = inPieces(encodeNativeBlock(SPECS, BATCH), 64);
+    const expecting = SPECS.map((spec) => (spec.name === 'score' ? { ...spec, type: 'Float64' as const } : spec));
+    await expect(collect(decodeNativeBlocks(source, expecting))).rejects.toThrow(NativeFormatError);
+  });
+
+  it('fails on a truncated stream instead of yielding a short batch', async () => {
+    const all = Buffer.concat(encodeNativeBlock(SPECS, BATCH));
+    await expect(collect(decodeNativeBlocks(inPieces([all.subarray(0, all.length - 3)], 16), SPECS))).rejects.toThrow(
+      /stream ended/,
+    );
+  });
+});

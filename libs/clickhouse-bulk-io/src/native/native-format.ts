@@ -1,0 +1,151 @@
+import {
+  BYTES_PER_VALUE,
+  bytesOf,
+  type ColumnBatch,
+  type ColumnSpec,
+  type ColumnValues,
+  fixedWidthFromBytes,
+  isFixedWidthType,
+  type StringColumn,
+} from '@platform/columnar';
+import { ByteQueue, varUIntLength, writeVarUInt } from './byte-queue';
+
+/**
+ * ClickHouse's Native format over HTTP, as 18.16 and current servers write it when the client
+ * announces no protocol revision: per block, the column count and row count as varints, then per
+ * column its name, its type name and its values column-wise. Fixed-width values are little-endian
+ * arrays, so they map onto typed arrays with one copy; strings are varint-prefixed bytes.
+ */
+
+export class NativeFormatError extends Error {
+  override readonly name = 'NativeFormatError';
+}
+
+/** Error text the server appends to a 200 response when a query fails after streaming began. */
+export class NativeStreamServerError extends Error {
+  override readonly name = 'NativeStreamServerError';
+}
+
+const textDecoder = new TextDecoder();
+const ERROR_PREFIX = new TextEncoder().encode('Code: ');
+
+async function readString(queue: ByteQueue): Promise<string> {
+  const length = await queue.readVarUInt();
+  return textDecoder.decode(await queue.readBytes(length));
+}
+
+async function readStringColumn(queue: ByteQueue, rowCount: number): Promise<StringColumn> {
+  const offsets = new Int32Array(rowCount + 1);
+  let bytes = new Uint8Array(Math.max(64, rowCount * 16));
+  let total = 0;
+  for (let row = 0; row < rowCount; row++) {
+    let length = queue.tryReadVarUInt();
+    if (length === undefined) length = await queue.readVarUInt();
+    if (queue.available < length) await queue.fill(length);
+    const value = queue.take(length);
+    if (total + length > bytes.length) {
+      const grown = new Uint8Array(Math.max(bytes.length * 2, total + length));
+      grown.set(bytes.subarray(0, total));
+      bytes = grown;
+    }
+    bytes.set(value, total);
+    total += length;
+    offsets[row + 1] = total;
+  }
+  return { kind: 'string', offsets, bytes: bytes.subarray(0, total) };
+}
+
+async function readColumn(queue: ByteQueue, spec: ColumnSpec, rowCount: number): Promise<ColumnValues> {
+  if (isFixedWidthType(spec.type)) {
+    return fixedWidthFromBytes(spec.type, await queue.readBytes(rowCount * BYTES_PER_VALUE[spec.type]), rowCount);
+  }
+  if (spec.type === 'String') return readStringColumn(queue, rowCount);
+  // Array(Float32): cumulative end offsets as UInt64, then all values.
+  const ends = fixedWidthFromBytes('UInt64', await queue.readBytes(rowCount * 8), rowCount);
+  const offsets = new Int32Array(rowCount + 1);
+  ends.forEach((end, row) => (offsets[row + 1] = Number(end)));
+  const valueCount = offsets[rowCount]!;
+  const values = fixedWidthFromBytes('Float32', await queue.readBytes(valueCount * 4), valueCount);
+  return { kind: 'float32-list', offsets, values };
+}
+
+async function throwIfServerError(queue: ByteQueue): Promise<void> {
+  await queue.fill(ERROR_PREFIX.length);
+  const head = queue.peek(ERROR_PREFIX.length);
+  if (head.length === ERROR_PREFIX.length && head.every((byte, i) => byte === ERROR_PREFIX[i])) {
+    throw new NativeStreamServerError(textDecoder.decode(await queue.drain(64 * 1024)).trim());
+  }
+}
+
+/** Decodes Native blocks into column batches, checking names and types against the specs. */
+export async function* decodeNativeBlocks(
+  source: AsyncIterable<Uint8Array>,
+  specs: readonly ColumnSpec[],
+): AsyncGenerator<ColumnBatch> {
+  const queue = new ByteQueue(source);
+  while (!(await queue.atEnd())) {
+    await throwIfServerError(queue);
+    const columnCount = await queue.readVarUInt();
+    const rowCount = await queue.readVarUInt();
+    if (columnCount !== specs.length) {
+      throw new NativeFormatError(`block has ${columnCount} columns, expected ${specs.length}`);
+    }
+    const columns: Record<string, ColumnValues> = {};
+    for (const spec of specs) {
+      const name = await readString(queue);
+      const type = await readString(queue);
+      if (name !== spec.name || type !== spec.type) {
+        throw new NativeFormatError(
+          `column ${name} of type ${type} arrived where ${spec.name} of type ${spec.type} was expected: ` +
+            'select the columns in order and cast them to the requested types',
+        );
+      }
+      columns[spec.name] = await readColumn(queue, spec, rowCount);
+    }
+    if (rowCount > 0) yield { rowCount, columns };
+  }
+}
+
+function encodeString(value: string): Uint8Array {
+  const bytes = Buffer.from(value, 'utf8');
+  const out = new Uint8Array(varUIntLength(bytes.length) + bytes.length);
+  out.set(bytes, writeVarUInt(out, 0, bytes.length));
+  return out;
+}
+
+function encodeStringColumn(column: StringColumn, rowCount: number): Uint8Array {
+  let size = column.bytes.length;
+  for (let row = 0; row < rowCount; row++) size += varUIntLength(column.offsets[row + 1]! - column.offsets[row]!);
+  const out = new Uint8Array(size);
+  let position = 0;
+  for (let row = 0; row < rowCount; row++) {
+    const start = column.offsets[row]!;
+    const end = column.offsets[row + 1]!;
+    position = writeVarUInt(out, position, end - start);
+    out.set(column.bytes.subarray(start, end), position);
+    position += end - start;
+  }
+  return out;
+}
+
+function encodeColumnValues(values: ColumnValues, rowCount: number): Uint8Array[] {
+  if (!('kind' in values)) return [bytesOf(values)];
+  if (values.kind === 'string') return [encodeStringColumn(values, rowCount)];
+  const ends = new BigUint64Array(rowCount);
+  const base = values.offsets[0]!;
+  for (let row = 0; row < rowCount; row++) ends[row] = BigInt(values.offsets[row + 1]! - base);
+  return [bytesOf(ends), bytesOf(values.values.subarray(base, values.offsets[rowCount]))];
+}
+
+/** Encodes one batch as one Native block, as a list of byte chunks (fixed-width columns uncopied). */
+export function encodeNativeBlock(specs: readonly ColumnSpec[], batch: ColumnBatch): Uint8Array[] {
+  const header = new Uint8Array(20);
+  let headerLength = writeVarUInt(header, 0, specs.length);
+  headerLength = writeVarUInt(header, headerLength, batch.rowCount);
+  const chunks: Uint8Array[] = [header.subarray(0, headerLength)];
+  for (const spec of specs) {
+    chunks.push(encodeString(spec.name), encodeString(spec.type));
+    chunks.push(...encodeColumnValues(batch.columns[spec.name]!, batch.rowCount));
+  }
+  return chunks;
+}

@@ -1,0 +1,100 @@
+import {
+  type ColumnBatch,
+  type ColumnSpec,
+  type ColumnValues,
+  type Float32ListColumn,
+  isFixedWidthType,
+  type StringColumn,
+} from './column-types';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function stringColumn(values: readonly (string | Uint8Array)[]): StringColumn {
+  const encoded = values.map((value) => (typeof value === 'string' ? encoder.encode(value) : value));
+  const offsets = new Int32Array(encoded.length + 1);
+  let total = 0;
+  encoded.forEach((bytes, index) => {
+    total += bytes.length;
+    offsets[index + 1] = total;
+  });
+  const bytes = new Uint8Array(total);
+  encoded.forEach((value, index) => bytes.set(value, offsets[index]));
+  return { kind: 'string', offsets, bytes };
+}
+
+export function stringBytesAt(column: StringColumn, row: number): Uint8Array {
+  return column.bytes.subarray(column.offsets[row], column.offsets[row + 1]);
+}
+
+/** Decodes one value as UTF-8 (invalid sequences become U+FFFD: use stringBytesAt for exact ids). */
+export function stringAt(column: StringColumn, row: number): string {
+  return decoder.decode(stringBytesAt(column, row));
+}
+
+export function float32ListColumn(rows: readonly (readonly number[])[]): Float32ListColumn {
+  const offsets = new Int32Array(rows.length + 1);
+  rows.forEach((row, index) => (offsets[index + 1] = offsets[index]! + row.length));
+  return { kind: 'float32-list', offsets, values: Float32Array.from(rows.flat()) };
+}
+
+export function float32ListAt(column: Float32ListColumn, row: number): Float32Array {
+  return column.values.subarray(column.offsets[row], column.offsets[row + 1]);
+}
+
+function rowCountOf(values: ColumnValues): number {
+  return 'kind' in values ? values.offsets.length - 1 : values.length;
+}
+
+function sliceColumn(values: ColumnValues, start: number, end: number): ColumnValues {
+  if (!('kind' in values)) return values.subarray(start, end);
+  const offsets = values.offsets.subarray(start, end + 1);
+  const base = offsets[0]!;
+  const rebased = base === 0 ? offsets : offsets.map((offset) => offset - base);
+  return values.kind === 'string'
+    ? { kind: 'string', offsets: rebased, bytes: values.bytes.subarray(base, offsets[offsets.length - 1]) }
+    : { kind: 'float32-list', offsets: rebased, values: values.values.subarray(base, offsets[offsets.length - 1]) };
+}
+
+/** Rows [start, end) of a batch, sharing memory with it where the layout allows. */
+export function sliceBatch(batch: ColumnBatch, start: number, end: number): ColumnBatch {
+  const columns: Record<string, ColumnValues> = {};
+  for (const [name, values] of Object.entries(batch.columns)) columns[name] = sliceColumn(values, start, end);
+  return { rowCount: end - start, columns };
+}
+
+/** Splits a batch into pieces of at most maxRows rows. */
+export function* splitBatch(batch: ColumnBatch, maxRows: number): Generator<ColumnBatch> {
+  if (batch.rowCount <= maxRows) {
+    yield batch;
+    return;
+  }
+  for (let start = 0; start < batch.rowCount; start += maxRows) {
+    yield sliceBatch(batch, start, Math.min(start + maxRows, batch.rowCount));
+  }
+}
+
+export class ColumnBatchError extends Error {
+  override readonly name = 'ColumnBatchError';
+}
+
+/** Checks that a batch has exactly the columns of the specs, of the right kinds and lengths. */
+export function assertBatchMatches(specs: readonly ColumnSpec[], batch: ColumnBatch): void {
+  const names = Object.keys(batch.columns);
+  if (names.length !== specs.length || specs.some((spec) => !(spec.name in batch.columns))) {
+    throw new ColumnBatchError(
+      `batch has columns [${names.join(', ')}], expected [${specs.map((s) => s.name).join(', ')}]`,
+    );
+  }
+  for (const spec of specs) {
+    const values = batch.columns[spec.name]!;
+    const expectedKind = isFixedWidthType(spec.type) ? undefined : spec.type === 'String' ? 'string' : 'float32-list';
+    const actualKind = 'kind' in values ? values.kind : undefined;
+    if (expectedKind !== actualKind) {
+      throw new ColumnBatchError(`column ${spec.name} of type ${spec.type} holds ${actualKind ?? values.constructor.name}`);
+    }
+    if (rowCountOf(values) !== batch.rowCount) {
+      throw new ColumnBatchError(`column ${spec.name} has ${rowCountOf(values)} rows, the batch ${batch.rowCount}`);
+    }
+  }
+}

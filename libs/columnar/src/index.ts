@@ -1,0 +1,3 @@
+export * from './column-types';
+export * from './column-batch';
+export * from './bulk-columnar-io';
