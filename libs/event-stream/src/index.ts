@@ -1,0 +1,6 @@
+export * from './event-stream';
+export * from './event-stream-errors';
+export * from './event-stream-config';
+export * from './event-stream-log';
+export * from './commit-positions';
+export { KafkaJsEventStream } from './kafkajs-event-stream';

@@ -1,0 +1,66 @@
+import { type Admin } from 'kafkajs';
+import { classifyKafkaError } from './classify-kafka-error';
+import { type CommittedOffset, type EventStreamAdmin, type TopicSpec } from './event-stream';
+
+export class KafkaJsAdmin implements EventStreamAdmin {
+  constructor(private readonly admin: Admin) {}
+
+  async connect(): Promise<void> {
+    try {
+      await this.admin.connect();
+    } catch (error) {
+      throw classifyKafkaError(error, { operation: 'connect admin' });
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    try {
+      await this.admin.disconnect();
+    } catch (error) {
+      throw classifyKafkaError(error, { operation: 'disconnect admin' });
+    }
+  }
+
+  async createTopics(topics: readonly TopicSpec[]): Promise<void> {
+    const context = { operation: 'create topics', topic: topics.map(({ topic }) => topic).join(', ') };
+    try {
+      // Asking only for the missing ones: the broker's "already exists" answer is logged as an error
+      // by kafkajs, and a request with any existing topic returns without waiting for the new
+      // topics' leaders (a send right after could then fail).
+      const existing = new Set(await this.admin.listTopics());
+      const missing = topics.filter(({ topic }) => !existing.has(topic));
+      if (missing.length === 0) return;
+      await this.admin.createTopics({
+        topics: missing.map(({ topic, partitions }) => ({ topic, numPartitions: partitions })),
+        waitForLeaders: true,
+      });
+    } catch (error) {
+      throw classifyKafkaError(error, context);
+    }
+  }
+
+  async deleteTopics(topics: readonly string[]): Promise<void> {
+    if (topics.length === 0) return;
+    try {
+      await this.admin.deleteTopics({ topics: [...topics] });
+    } catch (error) {
+      throw classifyKafkaError(error, { operation: 'delete topics', topic: topics.join(', ') });
+    }
+  }
+
+  async fetchCommittedOffsets(groupId: string, topic: string): Promise<readonly CommittedOffset[]> {
+    try {
+      const response = await this.admin.fetchOffsets({ groupId, topics: [topic] });
+      const partitions = response.find((entry) => entry.topic === topic)?.partitions ?? [];
+      return partitions
+        .map(({ partition, offset }) => ({
+          partition,
+          // Kafka answers -1 for a partition the group has never committed.
+          offset: offset.startsWith('-') ? null : offset,
+        }))
+        .sort((a, b) => a.partition - b.partition);
+    } catch (error) {
+      throw classifyKafkaError(error, { operation: 'fetch committed offsets', topic, groupId });
+    }
+  }
+}
