@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/*.sh: repo root, logging, and dependency set-up.
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PLATFORM_CACHE_DIR="${PLATFORM_CACHE_DIR:-$HOME/.cache/lambda-platform}"
@@ -15,4 +16,12 @@ ensure_node_modules() {
   log "installing npm packages"
   (cd "$REPO_ROOT" && npm install --no-audit --no-fund)
   touch "$stamp"
+}
+
+# tfjs-node's own install script is denied (allowScripts: it downloads libtensorflow from a host we
+# cannot reach), so native TensorFlow is provisioned here from a cache outside the repo. Runs every
+# time, after ensure_node_modules: an npm install may have replaced the package dir. ~0.5 s when
+# already in place.
+ensure_native_tensorflow() {
+  bash "$REPO_ROOT/infra/tensorflow/provision-tfjs-node.sh" "$REPO_ROOT/node_modules/@tensorflow/tfjs-node"
 }

@@ -3,8 +3,10 @@
 # ClickHouse server and a Kafka broker on loopback unless CLICKHOUSE_URL / KAFKA_BROKERS point at
 # running ones, and stops exactly what it started.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_node_modules
+ensure_native_tensorflow
 cd "$REPO_ROOT"
 
 started=()
