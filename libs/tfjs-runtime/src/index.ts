@@ -1,0 +1,3 @@
+export * from './tensorflow-backend';
+export * from './model-files';
+export * from './tfjs-model-runtime';

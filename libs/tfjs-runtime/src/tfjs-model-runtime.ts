@@ -1,0 +1,178 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { GraphModel, LayersModel, Tensor } from '@tensorflow/tfjs';
+import { PlatformError } from '@platform/domain';
+import {
+  type FeatureColumns,
+  FeaturePreprocessor,
+  inputWidth,
+  type LoadedModel,
+  type ModelManifest,
+  type ModelRuntime,
+  parseModelManifest,
+  type RowRejection,
+  type ScoreResult,
+} from '@platform/model-package';
+import { ModelFileError, readModelArtifacts } from './model-files';
+import { loadTensorflowBackend, type TensorflowBackend, type Tf, type WarningLogger } from './tensorflow-backend';
+
+export const MANIFEST_FILE = 'manifest.json';
+
+/** The model files disagree with their manifest: caught at load, never as a wrong score later. */
+export class ModelMismatchError extends PlatformError {
+  readonly code = 'MODEL_MISMATCH';
+  readonly retriable = false;
+}
+
+export interface TfjsModelRuntimeOptions {
+  /** Rows per predict call: large tensors amortize per-call overhead; memory grows with it. */
+  readonly maxBatchRows?: number;
+  readonly logger?: WarningLogger;
+}
+
+const DEFAULT_MAX_BATCH_ROWS = 65_536;
+
+type Shape = readonly (number | null)[];
+
+function describeShape(shape: Shape | undefined): string {
+  return shape === undefined ? 'unknown' : `[${shape.map((d) => (d === null || d < 0 ? '?' : d)).join(', ')}]`;
+}
+
+/** A 2-D shape [batch, width] whose width equals `width`. */
+function isRowShape(shape: Shape | undefined, width: number): boolean {
+  return shape !== undefined && shape.length === 2 && shape[1] === width;
+}
+
+function ioShapes(model: LayersModel | GraphModel): { inputs: Shape[]; outputs: Shape[] } {
+  if ('layers' in model) {
+    return { inputs: model.inputs.map((t) => t.shape), outputs: model.outputs.map((t) => t.shape) };
+  }
+  return {
+    inputs: model.inputs.map((t) => t.shape ?? []),
+    outputs: model.outputs.map((t) => t.shape ?? []),
+  };
+}
+
+function checkAgainstManifest(model: LayersModel | GraphModel, manifest: ModelManifest, source: string): void {
+  const { inputs, outputs } = ioShapes(model);
+  const width = inputWidth(manifest);
+  const label = `model ${manifest.name}@${manifest.version} (${source})`;
+  if (inputs.length !== 1 || !isRowShape(inputs[0], width)) {
+    throw new ModelMismatchError(
+      `${label} takes input ${inputs.map(describeShape).join(', ')}, but its manifest's ${manifest.features.length} ` +
+        `features make rows of width ${width}`,
+    );
+  }
+  if (outputs.length !== 1 || !isRowShape(outputs[0], manifest.outputs.length)) {
+    throw new ModelMismatchError(
+      `${label} produces ${outputs.map(describeShape).join(', ')}, but its manifest declares ` +
+        `${manifest.outputs.length} output(s): ${manifest.outputs.map((o) => o.name).join(', ')}`,
+    );
+  }
+}
+
+class TfjsLoadedModel implements LoadedModel {
+  private readonly preprocessor: FeaturePreprocessor;
+
+  constructor(
+    readonly manifest: ModelManifest,
+    readonly packageDir: string,
+    private readonly model: LayersModel | GraphModel,
+    private readonly tf: Tf,
+    private readonly maxBatchRows: number,
+  ) {
+    this.preprocessor = new FeaturePreprocessor(manifest);
+  }
+
+  /** Scores in slices of at most maxBatchRows, so memory is bounded whatever the input size. */
+  async score(columns: FeatureColumns, rowCount: number): Promise<ScoreResult> {
+    const outputCount = this.manifest.outputs.length;
+    const outputs = new Float32Array(rowCount * outputCount);
+    const rejections: RowRejection[] = [];
+    for (let start = 0; start < rowCount; start += this.maxBatchRows) {
+      const rows = Math.min(this.maxBatchRows, rowCount - start);
+      const slice: Record<string, FeatureColumns[string]> = {};
+      for (const [name, values] of Object.entries(columns)) slice[name] = values.subarray(start, start + rows);
+      const input = this.preprocessor.preprocess(slice, rows);
+      const prediction = this.tf.tidy(() => {
+        const x = this.tf.tensor2d(input.matrix, [rows, input.width], 'float32');
+        return this.model.predict(x) as Tensor;
+      });
+      try {
+        outputs.set(await prediction.data<'float32'>(), start * outputCount);
+      } finally {
+        prediction.dispose();
+      }
+      for (const rejection of input.rejections) {
+        const row = start + rejection.row;
+        rejections.push({ ...rejection, row });
+        outputs.fill(NaN, row * outputCount, (row + 1) * outputCount);
+      }
+    }
+    return { outputs, rowCount, rejections };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+/** The model runtime on TensorFlow.js: native TensorFlow when available (see tensorflow-backend.ts). */
+export class TfjsModelRuntime implements ModelRuntime {
+  private constructor(
+    private readonly tensorflow: TensorflowBackend,
+    private readonly maxBatchRows: number,
+  ) {}
+
+  static async create(options: TfjsModelRuntimeOptions = {}): Promise<TfjsModelRuntime> {
+    return new TfjsModelRuntime(
+      await loadTensorflowBackend(options.logger),
+      options.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS,
+    );
+  }
+
+  get backend(): string {
+    return this.tensorflow.name;
+  }
+
+  get native(): boolean {
+    return this.tensorflow.native;
+  }
+
+  /** Tensors alive in this process: a flat count over many scores shows nothing leaks. */
+  tensorCount(): number {
+    return this.tensorflow.tf.memory().numTensors;
+  }
+
+  async load(packageDir: string): Promise<LoadedModel> {
+    const dir = resolve(packageDir);
+    const manifestPath = join(dir, MANIFEST_FILE);
+    let manifestJson: unknown;
+    try {
+      manifestJson = JSON.parse(await readFile(manifestPath, 'utf8'));
+    } catch (error) {
+      throw new ModelFileError(`cannot read ${manifestPath}: ${(error as Error).message}`, { cause: error });
+    }
+    const manifest = parseModelManifest(manifestJson, manifestPath);
+    const modelPath = join(dir, manifest.modelFile);
+    const artifacts = await readModelArtifacts(modelPath);
+    const handler = { load: () => Promise.resolve(artifacts) };
+    const { tf } = this.tensorflow;
+    let model: LayersModel | GraphModel;
+    try {
+      model = manifest.format === 'layers-model' ? await tf.loadLayersModel(handler) : await tf.loadGraphModel(handler);
+    } catch (error) {
+      throw new ModelMismatchError(
+        `${modelPath} does not load as a ${manifest.format} (as the manifest says): ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    try {
+      checkAgainstManifest(model, manifest, modelPath);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    return new TfjsLoadedModel(manifest, dir, model, tf, this.maxBatchRows);
+  }
+}
