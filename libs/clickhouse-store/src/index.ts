@@ -11,3 +11,4 @@ export * from './repositories/batch-prediction-repository';
 export * from './repositories/speed-prediction-repository';
 export * from './repositories/feature-event-repository';
 export * from './repositories/merged-prediction-repository';
+export * from './repositories/model-registry-repository';

@@ -23,6 +23,7 @@ describe.each(ENGINE_KINDS)('migrations on %s', (kind) => {
       'batch_predictions',
       'batch_runs',
       'feature_events',
+      'model_registry',
       'predictions_latest',
       'schema_migrations',
       'serving_pointer',
