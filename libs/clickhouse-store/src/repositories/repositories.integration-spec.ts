@@ -134,6 +134,18 @@ describe.each(ENGINE_KINDS)('repositories on %s', (kind) => {
     expect(await repository.current('no-such-model')).toBeUndefined();
   });
 
+  it('round-trips speed predictions with hostile ids, one row per redelivered event', async () => {
+    const repository = new SpeedPredictionRepository(engine());
+    const rows = HOSTILE_IDS.map((entityId, index) =>
+      speedRow({ model: 'speed-rt', entityId, eventId: `ev-${index}`, outputs: [index / 8, 0.5], source: { topic: 't', partition: 3, offset: String(2 ** 53 + 2 * index) } }),
+    );
+    await repository.insert(rows);
+    await repository.insert(rows.slice(0, 3)); // redelivery
+    for (const row of rows) {
+      expect(await repository.listByEntity('speed-rt', row.entityId)).toEqual([row]);
+    }
+  });
+
   it('counts the speed rows of one model', async () => {
     const repository = new SpeedPredictionRepository(engine());
     await repository.insert([speedRow({ model: 'raw' }), speedRow({ model: 'raw', eventId: 'ev-2' }), speedRow({})]);

@@ -1,7 +1,20 @@
 import { type SpeedPrediction } from '@platform/domain';
 import { type ClickHouseEngine } from '../engine/clickhouse-engine';
 import { sql } from '../sql/sql-literal';
-import { toNumber } from './row-values';
+import { toNumber, toNumbers } from './row-values';
+
+interface SpeedPredictionRow {
+  model: string;
+  model_version: string;
+  entity_id: string;
+  event_id: string;
+  event_time: string;
+  outputs: (string | number)[];
+  scored_at: string;
+  source_topic: string;
+  source_partition: number;
+  source_offset: string;
+}
 
 /** Incremental predictions of the speed layer. */
 export class SpeedPredictionRepository {
@@ -24,6 +37,26 @@ export class SpeedPredictionRepository {
       })),
       `insert ${rows.length} speed predictions`,
     );
+  }
+
+  /** An entity's speed predictions by event time, one row per event and model version. */
+  async listByEntity(model: string, entityId: string): Promise<SpeedPrediction[]> {
+    const rows = await this.engine.queryRows<SpeedPredictionRow>(
+      sql`SELECT * FROM ${this.engine.table('speed_predictions')}
+          WHERE model = ${model} AND entity_id = ${entityId}
+          ORDER BY event_time, event_id, model_version LIMIT 1 BY event_id, model_version`,
+      `read speed predictions of entity ${JSON.stringify(entityId)} of model ${model}`,
+    );
+    return rows.map((row) => ({
+      model: row.model,
+      modelVersion: row.model_version,
+      entityId: row.entity_id,
+      eventId: row.event_id,
+      eventTime: toNumber(row.event_time),
+      outputs: toNumbers(row.outputs),
+      scoredAt: toNumber(row.scored_at),
+      source: { topic: row.source_topic, partition: row.source_partition, offset: row.source_offset },
+    }));
   }
 
   /** Raw row count: redeliveries not yet collapsed by a merge count more than once. */
