@@ -1,14 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { InvalidInputError } from '@platform/domain';
-import { type ModelPackageStore, parseModelManifest, type StoredPackage } from '@platform/model-package';
-
-export const MANIFEST_FILE = 'manifest.json';
-
-export class ModelPackageError extends InvalidInputError {
-  override readonly code = 'MODEL_PACKAGE';
-}
+import { type ModelPackageStore, type StoredPackage } from '@platform/model-package';
+import { ModelPackageError, readModelManifestFile } from './model-manifest-file';
 
 async function filesUnder(root: string, dir: string = root): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
@@ -46,14 +40,7 @@ export class DirectoryModelPackageStore implements ModelPackageStore {
 
   async inspect(sourceDir: string): Promise<StoredPackage> {
     const dir = resolve(sourceDir);
-    const manifestPath = join(dir, MANIFEST_FILE);
-    let json: unknown;
-    try {
-      json = JSON.parse(await readFile(manifestPath, 'utf8'));
-    } catch (error) {
-      throw new ModelPackageError(`cannot read ${manifestPath}: ${(error as Error).message}`, { cause: error });
-    }
-    const manifest = parseModelManifest(json, manifestPath);
+    const manifest = await readModelManifestFile(dir);
     return { manifest, contentHash: await packageContentHash(dir), packageDir: dir };
   }
 

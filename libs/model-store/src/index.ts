@@ -1,1 +1,2 @@
+export * from './model-manifest-file';
 export * from './directory-model-package-store';

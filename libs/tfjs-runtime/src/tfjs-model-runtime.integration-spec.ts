@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { CATEGORY_MISSING } from '@platform/model-package';
 import { modelArtifactsWriter, readModelArtifacts } from './model-files';
 import { loadTensorflowBackend } from './tensorflow-backend';
-import { MANIFEST_FILE, ModelMismatchError, TfjsModelRuntime } from './tfjs-model-runtime';
+import { MANIFEST_FILE } from '@platform/model-store';
+import { ModelMismatchError, TfjsModelRuntime } from './tfjs-model-runtime';
 
 const MANIFEST = {
   manifestVersion: 1,

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { GraphModel, LayersModel, Tensor } from '@tensorflow/tfjs';
 import { PlatformError } from '@platform/domain';
@@ -9,14 +8,12 @@ import {
   type LoadedModel,
   type ModelManifest,
   type ModelRuntime,
-  parseModelManifest,
   type RowRejection,
   type ScoreResult,
 } from '@platform/model-package';
-import { ModelFileError, readModelArtifacts } from './model-files';
+import { readModelManifestFile } from '@platform/model-store';
+import { readModelArtifacts } from './model-files';
 import { loadTensorflowBackend, type TensorflowBackend, type Tf, type WarningLogger } from './tensorflow-backend';
-
-export const MANIFEST_FILE = 'manifest.json';
 
 /** The model files disagree with their manifest: caught at load, never as a wrong score later. */
 export class ModelMismatchError extends PlatformError {
@@ -146,14 +143,7 @@ export class TfjsModelRuntime implements ModelRuntime {
 
   async load(packageDir: string): Promise<LoadedModel> {
     const dir = resolve(packageDir);
-    const manifestPath = join(dir, MANIFEST_FILE);
-    let manifestJson: unknown;
-    try {
-      manifestJson = JSON.parse(await readFile(manifestPath, 'utf8'));
-    } catch (error) {
-      throw new ModelFileError(`cannot read ${manifestPath}: ${(error as Error).message}`, { cause: error });
-    }
-    const manifest = parseModelManifest(manifestJson, manifestPath);
+    const manifest = await readModelManifestFile(dir);
     const modelPath = join(dir, manifest.modelFile);
     const artifacts = await readModelArtifacts(modelPath);
     const handler = { load: () => Promise.resolve(artifacts) };
