@@ -8,5 +8,5 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_node_modules
 ensure_native_tensorflow
 cd "$REPO_ROOT"
-export TS_NODE_PROJECT=apps/platform/tsconfig.json
+export TS_NODE_PROJECT=tsconfig.base.json
 exec node -r @swc-node/register apps/platform/src/main.ts
