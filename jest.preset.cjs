@@ -30,7 +30,8 @@ function jestConfig(projectDir, tier) {
   return {
     displayName: tier === 'unit' ? name : `${name} (${tier})`,
     rootDir: projectDir,
-    testEnvironment: 'node',
+    // Tiers that run native TensorFlow share the main realm's typed arrays with it: see the file.
+    testEnvironment: tier === 'unit' ? 'node' : path.join(__dirname, 'jest-native-realm-environment.cjs'),
     testMatch: testFilePatterns[tier],
     resolver: '@nx/jest/plugins/resolver',
     moduleFileExtensions: ['ts', 'js', 'cjs', 'json'],
