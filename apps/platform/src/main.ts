@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import { ClickHouseEngine, runMigrations } from '@platform/clickhouse-store';
 import pino from 'pino';
+import { loadPlatformConfig } from './platform-config';
 import { runStorageSmoke } from './storage-smoke';
 
 /**
@@ -9,13 +9,12 @@ import { runStorageSmoke } from './storage-smoke';
  */
 async function main(): Promise<void> {
   const logger = pino({ name: 'platform' });
-  const path = process.env['CHDB_PATH'] ?? join(process.cwd(), '.run', 'chdb');
-  const database = process.env['CLICKHOUSE_DATABASE'] ?? 'platform';
+  const { engine: engineConfig } = loadPlatformConfig();
   const rows = Number(process.env['SMOKE_ROWS'] ?? 1_000_000);
-  const engine = await ClickHouseEngine.open({ kind: 'chdb', path, database });
+  const engine = await ClickHouseEngine.open(engineConfig);
   try {
     const migrations = await runMigrations(engine);
-    logger.info({ path, database, ...migrations }, 'embedded engine ready');
+    logger.info({ engine: engineConfig, ...migrations }, 'engine ready');
     const report = await runStorageSmoke(engine, rows);
     logger.info(report, 'storage smoke done');
   } finally {
