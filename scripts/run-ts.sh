@@ -10,5 +10,5 @@ shift
 ensure_node_modules
 ensure_native_tensorflow
 cd "$REPO_ROOT"
-export TS_NODE_PROJECT=tsconfig.base.json TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+export TS_NODE_PROJECT=tsconfig.base.json
 exec node -r @swc-node/register "$entry" "$@"
