@@ -6,3 +6,4 @@ export * from './auc';
 export * from './churn-manifest';
 export * from './churn-training';
 export * from './churn-model-package';
+export * from './churn-demo-source';
