@@ -2,6 +2,7 @@ import { ENTITY_ID_MAX_BYTES, InvalidEntityIdError } from '@platform/domain';
 import {
   identifier,
   InvalidSqlValueError,
+  quoteArray,
   quoteBytes,
   quoteEntityId,
   quoteIdentifier,
@@ -103,6 +104,13 @@ describe('quoteIdentifier', () => {
     expect(() => quoteIdentifier('')).toThrow(InvalidSqlValueError);
     expect(() => quoteIdentifier('a\u0000b')).toThrow(InvalidSqlValueError);
     expect(() => quoteIdentifier('a'.repeat(256))).toThrow(InvalidSqlValueError);
+  });
+});
+
+describe('quoteArray', () => {
+  it('makes an array literal of quoted values', () => {
+    expect(quoteArray(["it's", 'b'])).toBe("['it\\'s', 'b']");
+    expect(quoteArray([])).toBe('[]');
   });
 });
 

@@ -121,6 +121,11 @@ export function quoteList(values: readonly SqlValue[]): string {
   return `(${values.map(quoteValue).join(', ')})`;
 }
 
+/** An array literal, `[a, b]`; an empty one is `[]`. */
+export function quoteArray(values: readonly SqlValue[]): string {
+  return `[${values.map(quoteValue).join(', ')}]`;
+}
+
 /**
  * Template tag that quotes every interpolated value: sql`SELECT * FROM t WHERE id = ${id}`.
  * Arrays become IN lists; SqlFragment values (identifiers, trusted SQL) are inserted as they are.

@@ -1,0 +1,83 @@
+import { parseDeployments, type SourceChunk } from '@platform/batch-domain';
+import { sql } from '@platform/clickhouse-store';
+import { ENGINE_KINDS, useTestEngine } from '@platform/clickhouse-store/testing';
+import { stringAt } from '@platform/columnar';
+import { CATEGORY_MISSING, CATEGORY_UNKNOWN, parseModelManifest } from '@platform/model-package';
+import { ClickHouseFeatureSource } from './clickhouse-feature-source';
+
+const MANIFEST = parseModelManifest(
+  {
+    manifestVersion: 1,
+    name: 'churn',
+    version: '1.0.0',
+    format: 'layers-model',
+    features: [
+      { name: 'tenure_months', type: 'numeric' },
+      { name: 'plan', type: 'categorical', categories: ['basic', 'pro'] },
+    ],
+    outputs: [{ name: 'p', min: 0, max: 1 }],
+  },
+  'test',
+);
+
+async function collect(source: AsyncIterable<SourceChunk>): Promise<Map<string, { tenure: number; plan: number; region: string }>> {
+  const rows = new Map<string, { tenure: number; plan: number; region: string }>();
+  for await (const chunk of source) {
+    expect(chunk.rowCount).toBeLessThanOrEqual(2_048);
+    for (let row = 0; row < chunk.rowCount; row++) {
+      rows.set(stringAt(chunk.entityIds, row), {
+        tenure: (chunk.features['tenure_months'] as Float64Array)[row]!,
+        plan: (chunk.features['plan'] as Int32Array)[row]!,
+        region: stringAt(chunk.segments['region']!, row),
+      });
+    }
+  }
+  return rows;
+}
+
+describe.each(ENGINE_KINDS)('ClickHouseFeatureSource on %s', (kind) => {
+  const engine = useTestEngine(kind, { migrate: false });
+
+  beforeAll(async () => {
+    const table = engine().table('customers');
+    await engine().command(
+      `CREATE TABLE ${table} (customer String, updated_at UInt64, tenure Float32, plan String, region String)
+       ENGINE = ReplacingMergeTree(updated_at) ORDER BY customer`,
+      'create customers',
+    );
+    const values = Array.from({ length: 5_000 }, (_, i) => sql`(${`c${i}`}, 1000, ${i % 10}, ${i % 3 === 0 ? 'pro' : 'basic'}, ${i % 2 ? 'north' : 'south'})`);
+    await engine().command(`INSERT INTO ${table} VALUES ${values.join(', ')}`, 'insert customers');
+    await engine().command(
+      sql`INSERT INTO ${table} VALUES ('c1', 2000, nan, '', 'north'), ('c2', 2000, 42, 'gold', 'south'), ('c3', 9000, 99, 'pro', 'east'), ('c9999', 9000, 1, 'pro', 'east')`,
+      'insert updates',
+    );
+  });
+
+  const deployment = (overrides: object) =>
+    parseDeployments(
+      [{ model: 'churn', source: { kind: 'snapshot', table: 'customers' }, entityKey: 'customer', columns: { tenure_months: 'tenure' }, segmentColumns: ['region'], chunkRows: 2_048, ...overrides }],
+      'test',
+    )[0]!;
+
+  it('reads the latest row per entity under a fixed cut-off, categories as codes', async () => {
+    const source = new ClickHouseFeatureSource(engine());
+    const fixed = deployment({ dataCutoff: 3_000 });
+    const snapshot = await source.snapshot(fixed, Date.now());
+    expect(snapshot).toEqual({ dataCutoff: 3_000, rowCount: 5_000 });
+    const rows = await collect(source.read(fixed, MANIFEST, snapshot));
+    expect(rows.size).toBe(5_000);
+    expect(rows.get('c0')).toEqual({ tenure: 0, plan: 1, region: 'south' });
+    expect(rows.get('c1')).toEqual({ tenure: NaN, plan: CATEGORY_MISSING, region: 'north' });
+    expect(rows.get('c2')).toEqual({ tenure: 42, plan: CATEGORY_UNKNOWN, region: 'south' });
+    expect(rows.get('c3')).toEqual({ tenure: 3, plan: 1, region: 'north' }); // its 9000 row is after the cut-off
+    expect(rows.has('c9999')).toBe(false);
+  });
+
+  it('defaults the cut-off to the latest event time and applies the filter', async () => {
+    const source = new ClickHouseFeatureSource(engine());
+    const filtered = deployment({ filter: "region = 'east'" });
+    const snapshot = await source.snapshot(filtered, Date.now());
+    expect(snapshot).toEqual({ dataCutoff: 9_000, rowCount: 2 });
+    expect([...(await collect(source.read(filtered, MANIFEST, snapshot))).keys()].sort()).toEqual(['c3', 'c9999']);
+  });
+});

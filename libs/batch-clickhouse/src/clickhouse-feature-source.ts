@@ -1,0 +1,45 @@
+import { type Deployment, type FeatureSource, type SourceChunk, type SourceSnapshot } from '@platform/batch-domain';
+import { type ClickHouseEngine } from '@platform/clickhouse-store';
+import { bulkColumnarIoFor } from '@platform/clickhouse-bulk-io';
+import { type BulkColumnarIo, type StringColumn } from '@platform/columnar';
+import { type FeatureColumns, type ModelManifest } from '@platform/model-package';
+import { ENTITY_ID_COLUMN, maxEventTimeQuery, SEGMENT_PREFIX, sourceCountQuery, sourceQuery } from './source-query';
+
+/** A deployment's source in ClickHouse, read through the bulk columnar port. */
+export class ClickHouseFeatureSource implements FeatureSource {
+  private readonly bulk: BulkColumnarIo;
+
+  constructor(private readonly engine: ClickHouseEngine) {
+    this.bulk = bulkColumnarIoFor(engine);
+  }
+
+  async snapshot(deployment: Deployment, now: number): Promise<SourceSnapshot> {
+    const dataCutoff = await this.resolveCutoff(deployment, now);
+    const [count] = await this.engine.queryRows<{ rows: string }>(
+      sourceCountQuery(deployment, this.engine.database, dataCutoff),
+      `count the source of model ${deployment.model}`,
+    );
+    return { dataCutoff, rowCount: Number(count?.rows ?? 0) };
+  }
+
+  async *read(deployment: Deployment, manifest: ModelManifest, snapshot: SourceSnapshot): AsyncGenerator<SourceChunk> {
+    const query = sourceQuery(deployment, manifest, this.engine.database, snapshot.dataCutoff);
+    for await (const batch of this.bulk.read({ query: query.sql, columns: query.columns, maxRowsPerBatch: deployment.chunkRows })) {
+      const features: Record<string, FeatureColumns[string]> = {};
+      for (const feature of manifest.features) features[feature.name] = batch.columns[feature.name] as FeatureColumns[string];
+      const segments: Record<string, StringColumn> = {};
+      for (const segment of deployment.segmentColumns) segments[segment] = batch.columns[SEGMENT_PREFIX + segment] as StringColumn;
+      yield { rowCount: batch.rowCount, entityIds: batch.columns[ENTITY_ID_COLUMN] as StringColumn, features, segments };
+    }
+  }
+
+  private async resolveCutoff(deployment: Deployment, now: number): Promise<number> {
+    if (typeof deployment.dataCutoff === 'number') return deployment.dataCutoff;
+    if (deployment.dataCutoff === 'now') return now;
+    const [row] = await this.engine.queryRows<{ max_event_time: string }>(
+      maxEventTimeQuery(deployment, this.engine.database),
+      `find the latest event time of model ${deployment.model}'s source`,
+    );
+    return Number(row?.max_event_time ?? 0);
+  }
+}

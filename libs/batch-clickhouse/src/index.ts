@@ -1,0 +1,2 @@
+export * from './source-query';
+export * from './clickhouse-feature-source';

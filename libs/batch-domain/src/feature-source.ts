@@ -1,0 +1,29 @@
+import { type StringColumn } from '@platform/columnar';
+import { type EpochMs } from '@platform/domain';
+import { type FeatureColumns, type ModelManifest } from '@platform/model-package';
+import { type Deployment } from './deployment';
+
+/** What one run reads, fixed when it starts: re-reading the same snapshot yields the same rows. */
+export interface SourceSnapshot {
+  /** Event-time watermark the run reads up to: the run's data cut-off. */
+  readonly dataCutoff: EpochMs;
+  /** Rows the source holds under the cut-off and filter: verification's row-parity reference. */
+  readonly rowCount: number;
+}
+
+/** A bounded chunk of source rows, already in the scorer's input form. */
+export interface SourceChunk {
+  readonly rowCount: number;
+  /** Entity ids as bytes, exactly as stored. */
+  readonly entityIds: StringColumn;
+  /** Numeric features as Float64 (NaN = missing), categorical as Int32 codes (see FeaturePreprocessor). */
+  readonly features: FeatureColumns;
+  /** The deployment's segment columns, as text. */
+  readonly segments: Readonly<Record<string, StringColumn>>;
+}
+
+/** Where a deployment's entities come from (ClickHouse in production). */
+export interface FeatureSource {
+  snapshot(deployment: Deployment, now: EpochMs): Promise<SourceSnapshot>;
+  read(deployment: Deployment, manifest: ModelManifest, snapshot: SourceSnapshot): AsyncIterable<SourceChunk>;
+}
