@@ -1,2 +1,3 @@
 export * from './source-query';
 export * from './clickhouse-feature-source';
+export * from './clickhouse-run-output-store';

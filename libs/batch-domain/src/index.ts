@@ -1,2 +1,3 @@
 export * from './deployment';
 export * from './feature-source';
+export * from './run-output';

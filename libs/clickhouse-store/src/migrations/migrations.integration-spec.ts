@@ -21,11 +21,13 @@ describe.each(ENGINE_KINDS)('migrations on %s', (kind) => {
     );
     expect(tables.map((t) => t.name)).toEqual([
       'batch_predictions',
+      'batch_rejects',
       'batch_runs',
       'feature_events',
       'model_registry',
       'predictions_latest',
       'schema_migrations',
+      'segment_aggregates',
       'serving_pointer',
       'speed_predictions',
     ]);

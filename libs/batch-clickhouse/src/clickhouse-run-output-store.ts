@@ -1,0 +1,108 @@
+import { type RejectedRow, type RunOutputStore, type ScoredRows, type SegmentAggregate } from '@platform/batch-domain';
+import { BatchPredictionRepository, type ClickHouseEngine, quoteBytes, sql, trustedSql } from '@platform/clickhouse-store';
+import { bulkColumnarIoFor } from '@platform/clickhouse-bulk-io';
+import { type BulkColumnarIo, type ColumnSpec, type Float32ListColumn, type StringColumn } from '@platform/columnar';
+
+const PREDICTION_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'model', type: 'String' },
+  { name: 'run_id', type: 'String' },
+  { name: 'entity_id', type: 'String' },
+  { name: 'outputs', type: 'Array(Float32)' },
+  { name: 'scored_at', type: 'UInt64' },
+];
+
+const encoder = new TextEncoder();
+
+/** The same value on every row, without building a string per row. */
+function repeated(value: string, rows: number): StringColumn {
+  const bytes = encoder.encode(value);
+  const all = new Uint8Array(bytes.length * rows);
+  const offsets = new Int32Array(rows + 1);
+  for (let row = 0; row < rows; row++) {
+    all.set(bytes, row * bytes.length);
+    offsets[row + 1] = (row + 1) * bytes.length;
+  }
+  return { kind: 'string', offsets, bytes: all };
+}
+
+/** Row-major outputs as one list per row, sharing the output buffer. */
+function outputLists(rows: ScoredRows): Float32ListColumn {
+  const offsets = new Int32Array(rows.rowCount + 1);
+  for (let row = 0; row <= rows.rowCount; row++) offsets[row] = row * rows.outputCount;
+  return { kind: 'float32-list', offsets, values: rows.outputs.subarray(0, rows.rowCount * rows.outputCount) };
+}
+
+/** A run's predictions (bulk port), rejects and segment aggregates in ClickHouse, one partition per run. */
+export class ClickHouseRunOutputStore implements RunOutputStore {
+  private readonly bulk: BulkColumnarIo;
+  private readonly predictions: BatchPredictionRepository;
+
+  constructor(private readonly engine: ClickHouseEngine) {
+    this.bulk = bulkColumnarIoFor(engine);
+    this.predictions = new BatchPredictionRepository(engine);
+  }
+
+  async writePredictions(model: string, runId: string, rows: ScoredRows, scoredAt: number): Promise<void> {
+    if (rows.rowCount === 0) return;
+    await this.bulk.write({
+      table: this.engine.table('batch_predictions').text,
+      columns: PREDICTION_COLUMNS,
+      batches: [
+        {
+          rowCount: rows.rowCount,
+          columns: {
+            model: repeated(model, rows.rowCount),
+            run_id: repeated(runId, rows.rowCount),
+            entity_id: rows.entityIds,
+            outputs: outputLists(rows),
+            scored_at: new BigUint64Array(rows.rowCount).fill(BigInt(scoredAt)),
+          },
+        },
+      ],
+    });
+  }
+
+  async writeRejects(model: string, runId: string, rejects: readonly RejectedRow[]): Promise<void> {
+    if (rejects.length === 0) return;
+    // Rejects are few (a run fails past its error threshold); ids go as byte literals, exact.
+    const values = rejects.map((reject) => sql`(${model}, ${runId}, ${trustedSql(quoteBytes(reject.entityId))}, ${reject.reason}, ${reject.feature})`);
+    await this.engine.command(
+      `INSERT INTO ${this.engine.table('batch_rejects')} (model, run_id, entity_id, reason, feature) VALUES ${values.join(', ')}`,
+      `record ${rejects.length} rejects of run ${runId}`,
+    );
+  }
+
+  async writeSegmentAggregates(
+    model: string,
+    runId: string,
+    segmentColumns: readonly string[],
+    aggregates: readonly SegmentAggregate[],
+  ): Promise<void> {
+    await this.engine.insertRows(
+      'segment_aggregates',
+      aggregates.map((aggregate) => ({
+        model,
+        run_id: runId,
+        segment_columns: segmentColumns,
+        segment_values: aggregate.segmentValues,
+        row_count: aggregate.rowCount,
+        output_means: aggregate.outputMeans,
+      })),
+      `record segment aggregates of run ${runId}`,
+    );
+  }
+
+  countPredictions(runId: string): Promise<number> {
+    return this.predictions.countByRun(runId);
+  }
+
+  async dropRun(runId: string): Promise<void> {
+    for (const table of ['batch_predictions', 'batch_rejects', 'segment_aggregates']) {
+      await this.engine.command(sql`ALTER TABLE ${this.engine.table(table)} DROP PARTITION ${runId}`, `drop run ${runId} from ${table}`);
+    }
+  }
+
+  storedRuns(): Promise<string[]> {
+    return this.predictions.storedRunIds();
+  }
+}
