@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { InvalidInputError } from '@platform/domain';
 import { auc } from './auc';
-import { SeededRandom } from './seeded-random';
+import { SeededRandom } from '@platform/domain';
 
 /** The definition, O(n²): the share of (positive, negative) pairs ranked right, ties counting one half. */
 function pairwiseAuc(scores: readonly number[], labels: readonly number[]): number {

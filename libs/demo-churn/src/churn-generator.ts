@@ -13,7 +13,7 @@ import {
   REGIONS,
 } from './churn-features';
 import { churnProbability } from './churn-truth';
-import { assertSeed, deriveSeed, SeededRandom } from './seeded-random';
+import { assertSeed, deriveSeed, SeededRandom } from '@platform/domain';
 
 /**
  * Synthetic customers for the demo churn model. Every entity draws from its own seeded stream

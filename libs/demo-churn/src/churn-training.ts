@@ -5,7 +5,7 @@ import { loadTensorflowBackend, type Tf } from '@platform/tfjs-runtime';
 import { auc } from './auc';
 import { type ChurnChunk, generateChurnChunk } from './churn-generator';
 import { buildChurnManifest, CHURN_OUTPUT } from './churn-manifest';
-import { assertSeed, deriveSeed, SeededRandom } from './seeded-random';
+import { assertSeed, deriveSeed, SeededRandom } from '@platform/domain';
 
 /** What the issue asks of the demo model, measured on the holdout. */
 export const CHURN_MODEL_TARGETS = { maxGapToOracle: 0.02, minLiftOverBaseline: 0.03 } as const;

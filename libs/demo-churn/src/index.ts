@@ -1,4 +1,3 @@
-export * from './seeded-random';
 export * from './churn-features';
 export * from './churn-truth';
 export * from './churn-generator';

@@ -6,3 +6,4 @@ export * from './serving-pointer';
 export * from './batch-run';
 export * from './feature-event';
 export * from './merge-rule';
+export * from './seeded-random';

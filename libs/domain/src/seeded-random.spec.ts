@@ -1,4 +1,4 @@
-import { InvalidInputError } from '@platform/domain';
+import { InvalidInputError } from './platform-error';
 import { assertSeed, deriveSeed, SeededRandom } from './seeded-random';
 
 const draw = (random: SeededRandom, count: number, next: (r: SeededRandom) => number = (r) => r.next()): number[] =>

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '@platform/domain';
+import { InvalidInputError } from './platform-error';
 
 /** Seeds are unsigned 32-bit integers, so a seed printed in a report reproduces the run exactly. */
 export function assertSeed(seed: number): number {

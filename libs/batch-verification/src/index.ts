@@ -1,0 +1,10 @@
+export * from './population-stability-index';
+export * from './verification-report';
+export * from './verification-errors';
+export * from './run-accumulator';
+export { verificationThresholds, type ThresholdOverrides, type VerificationThresholds } from './verification-gates';
+export * from './verification-report-builder';
+export * from './report-summary';
+export { DEFAULT_MAX_SEGMENTS, type SegmentColumn } from './segment-accumulator';
+export { DISPLAY_HISTOGRAM_BINS } from './range-histogram';
+export { RESERVOIR_CAPACITY } from './reservoir-sample';

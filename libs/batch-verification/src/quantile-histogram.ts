@@ -1,0 +1,91 @@
+import { ReservoirSample } from './reservoir-sample';
+import { type BinCounts, type QuantileBins } from './verification-report';
+
+/**
+ * Edges at the 1/bins … (bins − 1)/bins quantiles of a sorted sample, so each bin holds about the
+ * same share of it. Ties collapse to one edge (a feature that is 0 in 40 % of rows gets one edge
+ * at 0, not four), leaving fewer, still meaningful bins.
+ */
+export function quantileEdges(sorted: Float64Array, bins: number): number[] {
+  const edges: number[] = [];
+  if (sorted.length === 0) return edges;
+  for (let quantile = 1; quantile < bins; quantile++) {
+    const edge = sorted[Math.floor((quantile * sorted.length) / bins)]!;
+    if (edges.length === 0 || edge > edges[edges.length - 1]!) edges.push(edge);
+  }
+  return edges;
+}
+
+/** The bin of a finite value: the number of edges ≤ value, so bin i is [edges[i−1], edges[i]). */
+export function binOf(edges: Float64Array, value: number): number {
+  let low = 0;
+  let high = edges.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (edges[middle]! <= value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+interface ReferenceBinning {
+  readonly edges: Float64Array;
+  /** edges + 1 value bins, then the non-finite bin. */
+  readonly counts: Float64Array;
+}
+
+/**
+ * The PSI histogram of one numeric quantity (an output or a feature). Edges must not come from
+ * the run being judged, or every run would look like its own reference: values are counted on the
+ * reference run's edges, while a fixed-size sample of this run yields the edges (and estimated
+ * counts) the next run will be counted on. Memory is fixed: the sample and one count per bin.
+ */
+export class QuantileHistogram {
+  private readonly sample: ReservoirSample;
+  private readonly reference: ReferenceBinning | null;
+  private finiteCount = 0;
+  private nonFiniteCount = 0;
+
+  constructor(referenceEdges: readonly number[] | null, seed: number) {
+    this.sample = new ReservoirSample(seed);
+    this.reference =
+      referenceEdges === null
+        ? null
+        : { edges: Float64Array.from(referenceEdges), counts: new Float64Array(referenceEdges.length + 2) };
+  }
+
+  /** Values the sample holds (at most its fixed capacity). */
+  get sampleSize(): number {
+    return this.sample.size;
+  }
+
+  observe(value: number): void {
+    if (!Number.isFinite(value)) {
+      this.nonFiniteCount++;
+      if (this.reference !== null) this.reference.counts[this.reference.counts.length - 1]! += 1;
+      return;
+    }
+    this.finiteCount++;
+    this.sample.offer(value);
+    if (this.reference !== null) this.reference.counts[binOf(this.reference.edges, value)]! += 1;
+  }
+
+  summarize(bins: number): QuantileBins {
+    return {
+      onReferenceEdges:
+        this.reference === null ? null : { edges: Array.from(this.reference.edges), counts: Array.from(this.reference.counts) },
+      nextReference: this.nextReference(bins),
+    };
+  }
+
+  private nextReference(bins: number): BinCounts {
+    const sorted = this.sample.sorted();
+    const edges = quantileEdges(sorted, bins);
+    const edgeArray = Float64Array.from(edges);
+    const sampleCounts = new Array<number>(edges.length + 1).fill(0);
+    for (const value of sorted) sampleCounts[binOf(edgeArray, value)]! += 1;
+    // The sample stands for every finite value seen; scaling it keeps the non-finite bin's true weight.
+    const scale = sorted.length === 0 ? 0 : this.finiteCount / sorted.length;
+    return { edges, counts: [...sampleCounts.map((sampled) => sampled * scale), this.nonFiniteCount] };
+  }
+}
