@@ -3,7 +3,7 @@ import { type ClickHouseEngine } from '@platform/clickhouse-store';
 import { bulkColumnarIoFor } from '@platform/clickhouse-bulk-io';
 import { type BulkColumnarIo, type StringColumn } from '@platform/columnar';
 import { type FeatureColumns, type ModelManifest } from '@platform/model-package';
-import { ENTITY_ID_COLUMN, maxEventTimeQuery, SEGMENT_PREFIX, sourceCountQuery, sourceQuery } from './source-query';
+import { ENTITY_ID_COLUMN, FEATURE_PREFIX, maxEventTimeQuery, SEGMENT_PREFIX, sourceCountQuery, sourceQuery } from './source-query';
 
 /** A deployment's source in ClickHouse, read through the bulk columnar port. */
 export class ClickHouseFeatureSource implements FeatureSource {
@@ -26,7 +26,7 @@ export class ClickHouseFeatureSource implements FeatureSource {
     const query = sourceQuery(deployment, manifest, this.engine.database, snapshot.dataCutoff);
     for await (const batch of this.bulk.read({ query: query.sql, columns: query.columns, maxRowsPerBatch: deployment.chunkRows })) {
       const features: Record<string, FeatureColumns[string]> = {};
-      for (const feature of manifest.features) features[feature.name] = batch.columns[feature.name] as FeatureColumns[string];
+      for (const feature of manifest.features) features[feature.name] = batch.columns[FEATURE_PREFIX + feature.name] as FeatureColumns[string];
       const segments: Record<string, StringColumn> = {};
       for (const segment of deployment.segmentColumns) segments[segment] = batch.columns[SEGMENT_PREFIX + segment] as StringColumn;
       yield { rowCount: batch.rowCount, entityIds: batch.columns[ENTITY_ID_COLUMN] as StringColumn, features, segments };

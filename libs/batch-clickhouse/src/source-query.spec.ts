@@ -26,10 +26,10 @@ describe('sourceQuery', () => {
   it('selects the id, one typed column per feature and the segments, reading the snapshot under the cut-off', () => {
     const query = sourceQuery(deployment!, manifest, 'platform', 1_700_000_000_000);
     expect(query.columns).toEqual([
-      { name: 'entity_id', type: 'String' },
-      { name: 'tenure_months', type: 'Float64' },
-      { name: 'plan', type: 'Int32' },
-      { name: 'segment_region', type: 'String' },
+      { name: '__entity_id', type: 'String' },
+      { name: '__feature_tenure_months', type: 'Float64' },
+      { name: '__feature_plan', type: 'Int32' },
+      { name: '__segment_region', type: 'String' },
     ]);
     expect(query.sql).toContain("indexOf(['o\\'brien', 'pro'], `plan`)");
     expect(query.sql).toContain('FROM (SELECT * FROM `platform`.`churn_features` WHERE `updated_at` <= 1700000000000');

@@ -9,15 +9,23 @@ import { CATEGORY_MISSING, type ModelManifest } from '@platform/model-package';
  * per row reaches the scorer; numbers arrive as Float64 with NaN for missing.
  */
 
-export const ENTITY_ID_COLUMN = 'entity_id';
-export const SEGMENT_PREFIX = 'segment_';
+// Output names never equal source column names: ClickHouse resolves an alias before a column of the
+// same name, so `toInt32(...) AS region` would turn a later `region` into the code.
+export const ENTITY_ID_COLUMN = '__entity_id';
+export const FEATURE_PREFIX = '__feature_';
+export const SEGMENT_PREFIX = '__segment_';
 
 function column(name: string): string {
   return quoteIdentifier(name);
 }
 
-/** Rows of the source under the cut-off, before the filter: one row per entity. */
+/** Rows of the source under the cut-off and the filter: one row per entity, source columns as they are. */
 export function sourceRelation(deployment: Deployment, database: string, dataCutoff: number): string {
+  const relation = unfilteredRelation(deployment, database, dataCutoff);
+  return deployment.filter === undefined ? relation : `(SELECT * FROM ${relation} WHERE (${deployment.filter}))`;
+}
+
+function unfilteredRelation(deployment: Deployment, database: string, dataCutoff: number): string {
   const cutoff = quoteNumber(dataCutoff);
   const eventTime = column(deployment.eventTimeColumn);
   const source = deployment.source;
@@ -54,24 +62,19 @@ export function sourceQuery(deployment: Deployment, manifest: ModelManifest, dat
   const selections = [`toString(${column(deployment.entityKey)}) AS ${column(ENTITY_ID_COLUMN)}`];
   const columns: ColumnSpec[] = [{ name: ENTITY_ID_COLUMN, type: 'String' }];
   for (const feature of manifest.features) {
-    selections.push(`${featureExpression(deployment, feature)} AS ${column(feature.name)}`);
-    columns.push({ name: feature.name, type: feature.type === 'numeric' ? 'Float64' : 'Int32' });
+    selections.push(`${featureExpression(deployment, feature)} AS ${column(FEATURE_PREFIX + feature.name)}`);
+    columns.push({ name: FEATURE_PREFIX + feature.name, type: feature.type === 'numeric' ? 'Float64' : 'Int32' });
   }
   for (const segment of deployment.segmentColumns) {
     selections.push(`toString(${column(segment)}) AS ${column(SEGMENT_PREFIX + segment)}`);
     columns.push({ name: SEGMENT_PREFIX + segment, type: 'String' });
   }
-  const where = deployment.filter === undefined ? '' : ` WHERE (${deployment.filter})`;
-  return {
-    sql: `SELECT ${selections.join(', ')} FROM ${sourceRelation(deployment, database, dataCutoff)}${where}`,
-    columns,
-  };
+  return { sql: `SELECT ${selections.join(', ')} FROM ${sourceRelation(deployment, database, dataCutoff)}`, columns };
 }
 
 /** Counts what sourceQuery reads: the row-parity reference. */
 export function sourceCountQuery(deployment: Deployment, database: string, dataCutoff: number): string {
-  const where = deployment.filter === undefined ? '' : ` WHERE (${deployment.filter})`;
-  return `SELECT count() AS rows FROM ${sourceRelation(deployment, database, dataCutoff)}${where}`;
+  return `SELECT count() AS rows FROM ${sourceRelation(deployment, database, dataCutoff)}`;
 }
 
 /** The largest event time the source holds: the default data cut-off. */

@@ -1,3 +1,4 @@
 export * from './deployment';
 export * from './feature-source';
 export * from './run-output';
+export * from './run-batch';

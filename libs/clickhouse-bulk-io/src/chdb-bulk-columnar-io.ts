@@ -13,7 +13,7 @@ import {
   splitBatch,
 } from '@platform/columnar';
 import { classifyStoreError, type ClickHouseEngine, quoteString } from '@platform/clickhouse-store';
-import { type ChdbConnection } from 'chdb/connection';
+import { type Session } from 'chdb';
 import { columnList, columnStructure, selectColumns } from './column-list';
 import { arrowIpcToBatches, batchToArrowFile } from './arrow/arrow-columns';
 
@@ -29,19 +29,19 @@ const SCRATCH_DIR = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 
 /**
  * Bulk I/O on chDB, bypassing its client connection (which buffers results and turns insert bodies
- * into UTF-8 text, corrupting binary data). Reads use chDB's streaming query in ArrowStream; each
+ * into UTF-8 text, corrupting binary data). Reads stream ArrowStream on the engine's streaming session; each
  * chunk is a complete Arrow stream. Writes serialize each batch as an Arrow file and insert it with
  * the file() table function: chDB's raw inserts take text formats only, and inline insert data is
  * cut at the first blank line, which binary payloads can contain.
  */
 export class ChdbBulkColumnarIo implements BulkColumnarIo {
-  private readonly connection: ChdbConnection;
+  private readonly session: Session;
   /** chDB allows one active stream per session: reads queue behind each other. */
   private streamLock: Promise<void> = Promise.resolve();
 
   constructor(private readonly engine: ClickHouseEngine) {
-    if (engine.chdbConnection === undefined) throw new Error('ChdbBulkColumnarIo needs a chDB engine');
-    this.connection = engine.chdbConnection;
+    if (engine.chdbStreamingSession === undefined) throw new Error('ChdbBulkColumnarIo needs a chDB engine');
+    this.session = engine.chdbStreamingSession;
   }
 
   async *read(request: BulkReadRequest): AsyncGenerator<ColumnBatch> {
@@ -50,7 +50,7 @@ export class ChdbBulkColumnarIo implements BulkColumnarIo {
       `${selectColumns(request.query, request.columns)} ` +
       `SETTINGS ${ARROW_READ_SETTINGS}, max_block_size = ${Math.max(1, Math.floor(request.maxRowsPerBatch))}`;
     try {
-      const stream = this.connection.chdb.queryStream(statement, { format: 'ArrowStream' });
+      const stream = this.session.queryStream(statement, { format: 'ArrowStream' });
       for await (const chunk of stream) {
         for (const batch of arrowIpcToBatches(chunk.raw(), request.columns)) {
           yield* splitBatch(batch, request.maxRowsPerBatch);

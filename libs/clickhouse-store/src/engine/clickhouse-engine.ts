@@ -1,5 +1,6 @@
 import { type ClickHouseClient, ClickHouseLogLevel, type ClickHouseSettings, createClient } from '@clickhouse/client';
-import { type ChdbConnection, createChdbConnection } from 'chdb/connection';
+import { Session } from 'chdb';
+import { createChdbConnection } from 'chdb/connection';
 import { classifyStoreError } from './classify-store-error';
 import { type EngineConfig, type EngineKind } from './engine-config';
 import { quoteIdentifier, type SqlFragment, trustedSql } from '../sql/sql-literal';
@@ -29,8 +30,11 @@ export class ClickHouseEngine {
     readonly kind: EngineKind,
     readonly database: string,
     readonly client: ClickHouseClient,
-    /** Present on chDB: its native streaming and raw-insert APIs, for bulk I/O. */
-    readonly chdbConnection: ChdbConnection | undefined,
+    /**
+     * Present on chDB: a second session on the same path, for bulk reads. A streaming query on the
+     * client's own session is cut off by the next statement on it, and a run writes while it reads.
+     */
+    readonly chdbStreamingSession: Session | undefined,
   ) {}
 
   /** Connects and creates the database if it does not exist. */
@@ -56,7 +60,7 @@ export class ClickHouseEngine {
         connection: connection as unknown as ClientConnection,
         log: { level: ClickHouseLogLevel.OFF },
       });
-      engine = new ClickHouseEngine('chdb', config.database, client, connection);
+      engine = new ClickHouseEngine('chdb', config.database, client, new Session(config.path));
     }
     await engine.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(config.database)}`, 'create database');
     return engine;
@@ -111,5 +115,6 @@ export class ClickHouseEngine {
 
   async close(): Promise<void> {
     await this.client.close();
+    this.chdbStreamingSession?.close();
   }
 }

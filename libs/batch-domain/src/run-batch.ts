@@ -1,0 +1,260 @@
+import { randomBytes } from 'node:crypto';
+import {
+  buildVerificationReport,
+  parseVerificationReport,
+  RunAccumulator,
+  type VerificationReport,
+  verificationThresholds,
+} from '@platform/batch-verification';
+import { type StringColumn } from '@platform/columnar';
+import {
+  type BatchRunRecord,
+  type BatchRunStatus,
+  type CurrentRun,
+  ENTITY_ID_MAX_BYTES,
+  type EpochMs,
+  type ServingPointer,
+} from '@platform/domain';
+import { type LoadedModel } from '@platform/model-package';
+import { type Deployment } from './deployment';
+import { type FeatureSource, type SourceChunk } from './feature-source';
+import { type RejectedRow, type RunOutputStore, type SegmentAggregate } from './run-output';
+
+/** The run log (ClickHouse `batch_runs`): a run's state is its latest record. */
+export interface BatchRunLog {
+  record(run: BatchRunRecord): Promise<void>;
+  get(runId: string): Promise<BatchRunRecord | undefined>;
+  list(model: string, limit?: number): Promise<BatchRunRecord[]>;
+}
+
+/** The serving pointer: publishing is one append. */
+export interface ServingPointers {
+  append(pointer: Omit<ServingPointer, 'at'>): Promise<ServingPointer>;
+  current(model: string): Promise<ServingPointer | undefined>;
+}
+
+/** Loads the version a deployment runs: the pinned one, else the registry's active one. */
+export type ModelLoader = (model: string, version: string | undefined) => Promise<LoadedModel>;
+
+export interface RunBatchDependencies {
+  readonly source: FeatureSource;
+  readonly output: RunOutputStore;
+  readonly runs: BatchRunLog;
+  readonly pointers: ServingPointers;
+  readonly loadModel: ModelLoader;
+  readonly clock?: () => EpochMs;
+  readonly newRunId?: (model: string, now: EpochMs) => string;
+}
+
+export interface RunProgress {
+  readonly runId: string;
+  readonly rowsRead: number;
+  readonly rowsTotal: number;
+}
+
+export interface RunBatchCommand {
+  readonly deployment: Deployment;
+  /** Who started the run (a user, `scheduler`, ...), recorded on the pointer when it publishes. */
+  readonly actor: string;
+  readonly onProgress?: (progress: RunProgress) => void;
+}
+
+export interface BatchRunResult {
+  readonly run: BatchRunRecord;
+  readonly report: VerificationReport;
+  readonly published: boolean;
+  /** Runs whose partitions were dropped because they fell out of the kept window. */
+  readonly droppedRuns: readonly string[];
+}
+
+function defaultRunId(model: string, now: EpochMs): string {
+  const stamp = new Date(now).toISOString().replace(/[-:.]/g, '').replace('T', '-').replace('Z', '');
+  return `${model}-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+interface ChunkOutcome {
+  readonly scored: { readonly rowCount: number; readonly entityIds: StringColumn; readonly outputs: Float32Array; readonly segments: Record<string, StringColumn> };
+  readonly rejects: RejectedRow[];
+}
+
+function idBytes(ids: StringColumn, row: number): Uint8Array {
+  return ids.bytes.subarray(ids.offsets[row], ids.offsets[row + 1]);
+}
+
+/** Keeps the rows of a string column whose index is in `rows`, copying their bytes once. */
+function pickStrings(column: StringColumn, rows: readonly number[]): StringColumn {
+  const offsets = new Int32Array(rows.length + 1);
+  rows.forEach((row, index) => (offsets[index + 1] = offsets[index]! + (column.offsets[row + 1]! - column.offsets[row]!)));
+  const bytes = new Uint8Array(offsets[rows.length]!);
+  rows.forEach((row, index) => bytes.set(idBytes(column, row), offsets[index]));
+  return { kind: 'string', offsets, bytes };
+}
+
+/**
+ * One batch run of a deployment: fix the snapshot, stream it through the model into the run's
+ * partition, verify, and publish only when every gate passes. A failed run keeps its report, its
+ * partitions are dropped, and the previous run keeps serving. Runs beyond the kept window are
+ * dropped by partition, never the current one.
+ */
+export class RunBatch {
+  private readonly clock: () => EpochMs;
+  private readonly newRunId: (model: string, now: EpochMs) => string;
+
+  constructor(private readonly deps: RunBatchDependencies) {
+    this.clock = deps.clock ?? Date.now;
+    this.newRunId = deps.newRunId ?? defaultRunId;
+  }
+
+  async execute(command: RunBatchCommand): Promise<BatchRunResult> {
+    const { deployment } = command;
+    const model = await this.deps.loadModel(deployment.model, deployment.modelVersion);
+    const startedAt = this.clock();
+    const snapshot = await this.deps.source.snapshot(deployment, startedAt);
+    const runId = this.newRunId(deployment.model, startedAt);
+    const base: BatchRunRecord = {
+      runId,
+      model: deployment.model,
+      modelVersion: model.manifest.version,
+      status: 'running',
+      startedAt,
+      finishedAt: 0,
+      updatedAt: startedAt,
+      rows: 0,
+      dataCutoff: snapshot.dataCutoff,
+      report: '',
+      error: '',
+    };
+    await this.deps.runs.record(base);
+    try {
+      const reference = await this.referenceReport(deployment.model);
+      const accumulator = new RunAccumulator(model.manifest, { reference, segmentColumns: deployment.segmentColumns });
+      let rowsRead = 0;
+      for await (const chunk of this.deps.source.read(deployment, model.manifest, snapshot)) {
+        const outcome = await this.scoreChunk(model, chunk);
+        accumulator.observeSource(chunk);
+        await this.deps.output.writePredictions(deployment.model, runId, { ...outcome.scored, outputCount: model.manifest.outputs.length }, this.clock());
+        await this.deps.output.writeRejects(deployment.model, runId, outcome.rejects);
+        accumulator.observeScored(outcome.scored);
+        accumulator.observeRejects(outcome.rejects);
+        rowsRead += chunk.rowCount;
+        command.onProgress?.({ runId, rowsRead, rowsTotal: snapshot.rowCount });
+      }
+      await this.deps.runs.record({ ...base, status: 'verifying', rows: rowsRead, updatedAt: this.nextTime(base) });
+      const report = buildVerificationReport({
+        runId,
+        model: deployment.model,
+        modelVersion: model.manifest.version,
+        sourceRowCount: snapshot.rowCount,
+        observations: accumulator.observations(),
+        thresholds: verificationThresholds(model.manifest, { ...deployment.verification, maxRejectRate: deployment.errorThreshold }),
+        reference,
+      });
+      await this.deps.output.writeSegmentAggregates(deployment.model, runId, deployment.segmentColumns, this.segmentAggregates(report, model));
+      return report.passed
+        ? await this.publish(base, report, rowsRead, command.actor, deployment.runsToKeep)
+        : await this.fail(base, report, rowsRead);
+    } catch (error) {
+      await this.deps.runs.record({ ...base, status: 'failed', finishedAt: this.clock(), updatedAt: this.nextTime(base), error: errorText(error) });
+      await this.deps.output.dropRun(runId);
+      throw error;
+    } finally {
+      model.dispose();
+    }
+  }
+
+  private async scoreChunk(model: LoadedModel, chunk: SourceChunk): Promise<ChunkOutcome> {
+    const result = await model.score(chunk.features, chunk.rowCount);
+    const rejected = new Map<number, RejectedRow>();
+    for (let row = 0; row < chunk.rowCount; row++) {
+      if (chunk.entityIds.offsets[row + 1]! - chunk.entityIds.offsets[row]! > ENTITY_ID_MAX_BYTES) {
+        rejected.set(row, { entityId: idBytes(chunk.entityIds, row), reason: 'id-too-long', feature: '' });
+      }
+    }
+    for (const rejection of result.rejections) {
+      if (!rejected.has(rejection.row)) {
+        rejected.set(rejection.row, { entityId: idBytes(chunk.entityIds, rejection.row), reason: rejection.reason, feature: rejection.feature });
+      }
+    }
+    if (rejected.size === 0) {
+      return { scored: { rowCount: chunk.rowCount, entityIds: chunk.entityIds, outputs: result.outputs, segments: { ...chunk.segments } }, rejects: [] };
+    }
+    const kept: number[] = [];
+    for (let row = 0; row < chunk.rowCount; row++) if (!rejected.has(row)) kept.push(row);
+    const width = model.manifest.outputs.length;
+    const outputs = new Float32Array(kept.length * width);
+    kept.forEach((row, index) => outputs.set(result.outputs.subarray(row * width, (row + 1) * width), index * width));
+    const segments: Record<string, StringColumn> = {};
+    for (const [name, column] of Object.entries(chunk.segments)) segments[name] = pickStrings(column, kept);
+    return {
+      scored: { rowCount: kept.length, entityIds: pickStrings(chunk.entityIds, kept), outputs, segments },
+      rejects: [...rejected.values()],
+    };
+  }
+
+  /** The current run's report: this run's PSI reference and its bin edges. */
+  private async referenceReport(model: string): Promise<VerificationReport | null> {
+    const current = await this.deps.pointers.current(model);
+    if (current === undefined) return null;
+    const run = await this.deps.runs.get(current.runId);
+    return run === undefined || run.report === '' ? null : parseVerificationReport(run.report, `run ${run.runId}`);
+  }
+
+  private segmentAggregates(report: VerificationReport, model: LoadedModel): SegmentAggregate[] {
+    return report.segments.groups.map((group) => ({
+      segmentValues: group.values.map(String),
+      rowCount: group.count,
+      outputMeans: model.manifest.outputs.map((output) => group.outputMeans[output.name] ?? NaN),
+    }));
+  }
+
+  private async publish(base: BatchRunRecord, report: VerificationReport, rows: number, actor: string, runsToKeep: number): Promise<BatchRunResult> {
+    const current: CurrentRun = { runId: base.runId, modelVersion: base.modelVersion, dataCutoff: base.dataCutoff };
+    await this.deps.pointers.append({ model: base.model, ...current, action: 'publish', actor });
+    const run = await this.finish(base, 'published', report, rows, '');
+    return { run, report, published: true, droppedRuns: await this.dropOutsideWindow(base.model, base.runId, runsToKeep) };
+  }
+
+  private async fail(base: BatchRunRecord, report: VerificationReport, rows: number): Promise<BatchRunResult> {
+    const failed = report.gates.filter((gate) => !gate.passed).map((gate) => gate.name);
+    const run = await this.finish(base, 'failed', report, rows, `verification failed: ${failed.join(', ')}`);
+    await this.deps.output.dropRun(base.runId);
+    return { run, report, published: false, droppedRuns: [base.runId] };
+  }
+
+  private async finish(base: BatchRunRecord, status: BatchRunStatus, report: VerificationReport, rows: number, error: string): Promise<BatchRunRecord> {
+    const finishedAt = this.clock();
+    const run: BatchRunRecord = { ...base, status, rows, finishedAt, updatedAt: Math.max(finishedAt, base.updatedAt + 2), report: JSON.stringify(report), error };
+    await this.deps.runs.record(run);
+    return run;
+  }
+
+  /** Keeps the `runsToKeep` newest published runs (the current one among them); drops the rest. */
+  private async dropOutsideWindow(model: string, currentRunId: string, runsToKeep: number): Promise<string[]> {
+    const runs = await this.deps.runs.list(model, 1_000);
+    const kept = new Set(
+      runs
+        .filter((run) => run.status === 'published')
+        .slice(0, runsToKeep)
+        .map((run) => run.runId),
+    );
+    kept.add(currentRunId);
+    const ownRuns = new Set(runs.map((run) => run.runId));
+    const dropped: string[] = [];
+    for (const runId of await this.deps.output.storedRuns()) {
+      if (ownRuns.has(runId) && !kept.has(runId)) {
+        await this.deps.output.dropRun(runId);
+        dropped.push(runId);
+      }
+    }
+    return dropped;
+  }
+
+  /** State records of one run must be ordered; the clock may not have moved. */
+  private nextTime(base: BatchRunRecord): EpochMs {
+    return Math.max(this.clock(), base.updatedAt + 1);
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
