@@ -18,6 +18,7 @@ import { PlatformError } from '@platform/domain';
 import { ModelRegistry } from '@platform/model-package';
 import { DirectoryModelPackageStore } from '@platform/model-store';
 import { loadPlatformConfig } from './platform-config';
+import { runCommand } from './run-command';
 
 const USAGE = 'usage: models register <dir> | promote <model> <version> | rollback <model> | retire <model> <version> | list [model] | describe <model> <version>  [--actor NAME]';
 
@@ -78,12 +79,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCommand(main);

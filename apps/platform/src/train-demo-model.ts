@@ -8,6 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { buildChurnModelPackage, CHURN_MODEL_TARGETS, type ChurnTrainingReport, DEFAULT_CHURN_TRAINING } from '@platform/demo-churn';
+import { runCommand } from './run-command';
 
 const USAGE = 'usage: train-demo-model.ts --out <dir> --version <semver> [--rows N] [--seed S]';
 const DEFAULT_SEED = 42;
@@ -63,12 +64,4 @@ async function main(): Promise<number> {
   return report.meetsTargets ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCommand(main);
