@@ -2,3 +2,4 @@ export * from './deployment';
 export * from './feature-source';
 export * from './run-output';
 export * from './run-batch';
+export * from './run-lock';

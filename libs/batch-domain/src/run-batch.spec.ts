@@ -60,6 +60,7 @@ function harness(errorThreshold: number) {
     },
     pointers: { append: async (p) => ({ ...p, at: pointers.push({ ...p, at: 0 }) }), current: async () => undefined },
     loadModel: async () => model,
+    lock: { acquire: async () => async () => undefined },
     clock: () => 1_000,
     newRunId: () => 'run-1',
   };

@@ -18,6 +18,7 @@ import {
 import { type LoadedModel } from '@platform/model-package';
 import { type Deployment } from './deployment';
 import { type FeatureSource, type SourceChunk } from './feature-source';
+import { type RunLock } from './run-lock';
 import { type RejectedRow, type RunOutputStore, type SegmentAggregate } from './run-output';
 
 /** The run log (ClickHouse `batch_runs`): a run's state is its latest record. */
@@ -42,6 +43,7 @@ export interface RunBatchDependencies {
   readonly runs: BatchRunLog;
   readonly pointers: ServingPointers;
   readonly loadModel: ModelLoader;
+  readonly lock: RunLock;
   readonly clock?: () => EpochMs;
   readonly newRunId?: (model: string, now: EpochMs) => string;
 }
@@ -105,7 +107,17 @@ export class RunBatch {
     this.newRunId = deps.newRunId ?? defaultRunId;
   }
 
+  /** Throws RunInProgressError when a run of the model is already under way. */
   async execute(command: RunBatchCommand): Promise<BatchRunResult> {
+    const release = await this.deps.lock.acquire(command.deployment.model);
+    try {
+      return await this.run(command);
+    } finally {
+      await release();
+    }
+  }
+
+  private async run(command: RunBatchCommand): Promise<BatchRunResult> {
     const { deployment } = command;
     const model = await this.deps.loadModel(deployment.model, deployment.modelVersion);
     const startedAt = this.clock();

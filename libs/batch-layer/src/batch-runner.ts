@@ -1,5 +1,5 @@
 import { ClickHouseFeatureSource, ClickHouseRunOutputStore } from '@platform/batch-clickhouse';
-import { type ModelLoader, RunBatch } from '@platform/batch-domain';
+import { type ModelLoader, RunBatch, type RunLock } from '@platform/batch-domain';
 import { BatchRunRepository, type ClickHouseEngine, ServingPointerRepository } from '@platform/clickhouse-store';
 import { PlatformError } from '@platform/domain';
 import { type ModelRegistry, type ModelRuntime } from '@platform/model-package';
@@ -27,6 +27,7 @@ export interface BatchRunnerParts {
   readonly engine: ClickHouseEngine;
   readonly registry: ModelRegistry;
   readonly runtime: ModelRuntime;
+  readonly lock: RunLock;
 }
 
 /** The batch run use case wired to ClickHouse, the model registry and the model runtime. */
@@ -37,5 +38,6 @@ export function createRunBatch(parts: BatchRunnerParts): RunBatch {
     runs: new BatchRunRepository(parts.engine),
     pointers: new ServingPointerRepository(parts.engine),
     loadModel: registryModelLoader(parts.registry, parts.runtime),
+    lock: parts.lock,
   });
 }

@@ -1,1 +1,2 @@
 export * from './batch-runner';
+export * from './file-run-lock';

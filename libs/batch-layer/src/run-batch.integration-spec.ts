@@ -9,6 +9,7 @@ import { ModelRegistry } from '@platform/model-package';
 import { DirectoryModelPackageStore } from '@platform/model-store';
 import { TfjsModelRuntime } from '@platform/tfjs-runtime';
 import { createRunBatch } from './batch-runner';
+import { FileRunLock } from './file-run-lock';
 
 const SOURCE_ROWS = 30_000;
 
@@ -23,6 +24,7 @@ describe.each(ENGINE_KINDS)('batch runs on %s', (kind) => {
   const engine = useTestEngine(kind);
   let registry: ModelRegistry;
   let runtime: TfjsModelRuntime;
+  const lock = new FileRunLock(mkdtempSync(join(tmpdir(), 'run-locks-')));
 
   beforeAll(async () => {
     await writeChurnDemoSource(engine(), { table: engine().table('churn_features').text, rows: SOURCE_ROWS, seed: 11, updatedAt: 1_000 });
@@ -46,7 +48,7 @@ describe.each(ENGINE_KINDS)('batch runs on %s', (kind) => {
 
   it('scores every entity, verifies, publishes, and the merged view serves the run', async () => {
     const progress: number[] = [];
-    const result = await createRunBatch({ engine: engine(), registry, runtime }).execute({
+    const result = await createRunBatch({ engine: engine(), registry, runtime, lock }).execute({
       deployment: deployment(),
       actor: 'test',
       onProgress: (p) => progress.push(p.rowsRead),
@@ -75,7 +77,7 @@ describe.each(ENGINE_KINDS)('batch runs on %s', (kind) => {
   });
 
   it('publishes a rerun of the same data (no drift) and drops runs beyond the kept window', async () => {
-    const runBatch = createRunBatch({ engine: engine(), registry, runtime });
+    const runBatch = createRunBatch({ engine: engine(), registry, runtime, lock });
     const second = await runBatch.execute({ deployment: deployment(), actor: 'test' });
     expect(second.published).toBe(true);
     const psi = second.report.gates.find((gate) => gate.name === 'output-psi:churn_probability');
@@ -89,7 +91,7 @@ describe.each(ENGINE_KINDS)('batch runs on %s', (kind) => {
     const pointers = new ServingPointerRepository(engine());
     const before = await pointers.current('churn');
     // Only two-year contracts: a very different score distribution from the published run.
-    const drifted = await createRunBatch({ engine: engine(), registry, runtime }).execute({
+    const drifted = await createRunBatch({ engine: engine(), registry, runtime, lock }).execute({
       deployment: deployment({ filter: "contract_type = 'two_year'" }),
       actor: 'test',
     });
