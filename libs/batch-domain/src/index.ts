@@ -3,3 +3,4 @@ export * from './feature-source';
 export * from './run-output';
 export * from './run-batch';
 export * from './run-lock';
+export * from './recover-interrupted-runs';

@@ -1,5 +1,5 @@
 import { ClickHouseFeatureSource, ClickHouseRunOutputStore } from '@platform/batch-clickhouse';
-import { type ModelLoader, RunBatch, type RunLock } from '@platform/batch-domain';
+import { type ModelLoader, RecoverInterruptedRuns, RunBatch, type RunLock } from '@platform/batch-domain';
 import { BatchRunRepository, type ClickHouseEngine, ServingPointerRepository } from '@platform/clickhouse-store';
 import { PlatformError } from '@platform/domain';
 import { type ModelRegistry, type ModelRuntime } from '@platform/model-package';
@@ -38,6 +38,15 @@ export function createRunBatch(parts: BatchRunnerParts): RunBatch {
     runs: new BatchRunRepository(parts.engine),
     pointers: new ServingPointerRepository(parts.engine),
     loadModel: registryModelLoader(parts.registry, parts.runtime),
+    lock: parts.lock,
+  });
+}
+
+/** The start-up recovery of runs a killed process left behind, wired to ClickHouse. */
+export function createRecoverInterruptedRuns(parts: Pick<BatchRunnerParts, 'engine' | 'lock'>): RecoverInterruptedRuns {
+  return new RecoverInterruptedRuns({
+    runs: new BatchRunRepository(parts.engine),
+    output: new ClickHouseRunOutputStore(parts.engine),
     lock: parts.lock,
   });
 }
