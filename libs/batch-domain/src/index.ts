@@ -4,3 +4,4 @@ export * from './run-output';
 export * from './run-batch';
 export * from './run-lock';
 export * from './recover-interrupted-runs';
+export * from './rollback-run';

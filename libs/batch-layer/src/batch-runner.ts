@@ -1,5 +1,5 @@
 import { ClickHouseFeatureSource, ClickHouseRunOutputStore } from '@platform/batch-clickhouse';
-import { type ModelLoader, RecoverInterruptedRuns, RunBatch, type RunLock } from '@platform/batch-domain';
+import { type ModelLoader, RecoverInterruptedRuns, RollbackRun, RunBatch, type RunLock } from '@platform/batch-domain';
 import { BatchRunRepository, type ClickHouseEngine, ServingPointerRepository } from '@platform/clickhouse-store';
 import { PlatformError } from '@platform/domain';
 import { type ModelRegistry, type ModelRuntime } from '@platform/model-package';
@@ -48,5 +48,14 @@ export function createRecoverInterruptedRuns(parts: Pick<BatchRunnerParts, 'engi
     runs: new BatchRunRepository(parts.engine),
     output: new ClickHouseRunOutputStore(parts.engine),
     lock: parts.lock,
+  });
+}
+
+/** Rollback to the previous kept published run, wired to ClickHouse. */
+export function createRollbackRun(parts: Pick<BatchRunnerParts, 'engine'>): RollbackRun {
+  return new RollbackRun({
+    runs: new BatchRunRepository(parts.engine),
+    pointers: new ServingPointerRepository(parts.engine),
+    output: new ClickHouseRunOutputStore(parts.engine),
   });
 }

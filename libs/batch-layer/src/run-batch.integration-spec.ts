@@ -8,7 +8,7 @@ import { trainChurnModel, writeChurnDemoSource, writeChurnModelPackage } from '@
 import { ModelRegistry } from '@platform/model-package';
 import { DirectoryModelPackageStore } from '@platform/model-store';
 import { TfjsModelRuntime } from '@platform/tfjs-runtime';
-import { createRunBatch } from './batch-runner';
+import { createRollbackRun, createRunBatch } from './batch-runner';
 import { FileRunLock } from './file-run-lock';
 
 const SOURCE_ROWS = 30_000;
@@ -85,6 +85,13 @@ describe.each(ENGINE_KINDS)('batch runs on %s', (kind) => {
     const third = await runBatch.execute({ deployment: deployment(), actor: 'test' });
     expect(third.published).toBe(true);
     expect(third.droppedRuns).toHaveLength(1);
+
+    // Rollback serves the second run again; the first is gone (outside the kept window).
+    const rollback = createRollbackRun({ engine: engine() });
+    expect(await rollback.execute('churn', 'operator')).toMatchObject({ runId: second.run.runId, action: 'rollback', actor: 'operator' });
+    const served = await new MergedPredictionRepository(engine()).get('churn', ['cust-0000000001']);
+    expect(served[0]).toMatchObject({ runId: second.run.runId, source: 'batch' });
+    await expect(rollback.execute('churn', 'operator')).rejects.toThrow(/no kept published run older than/);
   });
 
   it('fails a drifted run, keeps its report, and leaves the previous run serving', async () => {
