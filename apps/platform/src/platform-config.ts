@@ -14,11 +14,15 @@ const environmentSchema = z.object({
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/).default('platform'),
   CHDB_PATH: z.string().min(1).default(join(process.cwd(), '.run', 'chdb')),
   MODEL_STORE_DIR: z.string().min(1).default(join(process.cwd(), '.run', 'model-store')),
+  DEPLOYMENTS_FILE: z.string().min(1).default(join(process.cwd(), 'config', 'deployments.json')),
+  RUN_LOCK_DIR: z.string().min(1).default(join(process.cwd(), '.run', 'locks')),
 });
 
 export interface PlatformConfig {
   readonly engine: EngineConfig;
   readonly modelStoreDir: string;
+  readonly deploymentsFile: string;
+  readonly runLockDir: string;
 }
 
 export class PlatformConfigError extends Error {
@@ -47,5 +51,5 @@ export function loadPlatformConfig(environment: NodeJS.ProcessEnv = process.env)
           ...(env.CLICKHOUSE_USER === undefined ? {} : { username: env.CLICKHOUSE_USER }),
           ...(env.CLICKHOUSE_PASSWORD === undefined ? {} : { password: env.CLICKHOUSE_PASSWORD }),
         };
-  return { engine, modelStoreDir: env.MODEL_STORE_DIR };
+  return { engine, modelStoreDir: env.MODEL_STORE_DIR, deploymentsFile: env.DEPLOYMENTS_FILE, runLockDir: env.RUN_LOCK_DIR };
 }
