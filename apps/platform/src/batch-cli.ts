@@ -16,18 +16,15 @@ import { parseArgs } from 'node:util';
 import { createRecoverInterruptedRuns, createRollbackRun, createRunBatch, FileRunLock } from '@platform/batch-layer';
 import { type Deployment, parseDeployments, type RunProgress } from '@platform/batch-domain';
 import { summarizeReport } from '@platform/batch-verification';
-import { BatchRunRepository, ClickHouseEngine, ModelRegistryRepository, runMigrations } from '@platform/clickhouse-store';
+import { BatchRunRepository, type ClickHouseEngine, ModelRegistryRepository } from '@platform/clickhouse-store';
 import { writeChurnDemoSource } from '@platform/demo-churn';
-import { PlatformError } from '@platform/domain';
 import { ModelRegistry } from '@platform/model-package';
 import { DirectoryModelPackageStore } from '@platform/model-store';
 import { TfjsModelRuntime } from '@platform/tfjs-runtime';
-import { loadPlatformConfig, type PlatformConfig } from './platform-config';
-import { runCommand } from './run-command';
+import { type PlatformConfig } from './platform-config';
+import { runStoreCommand, UsageError } from './store-command';
 
 const USAGE = 'usage: batch demo-data [--rows N] [--seed S] | run --model M | runs --model M | rollback --model M';
-
-class UsageError extends Error {}
 
 function progressLine(startedAt: number): (progress: RunProgress) => void {
   return ({ runId, rowsRead, rowsTotal }) => {
@@ -97,35 +94,11 @@ async function execute(config: PlatformConfig, engine: ClickHouseEngine, command
   }
 }
 
-async function main(): Promise<number> {
-  let command: string | undefined;
-  let options: Record<string, string | undefined>;
-  try {
+runStoreCommand(
+  USAGE,
+  () => {
     const parsed = parseArgs({ allowPositionals: true, options: { model: { type: 'string' }, rows: { type: 'string' }, seed: { type: 'string' } } });
-    command = parsed.positionals[0];
-    options = parsed.values;
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const config = loadPlatformConfig();
-  const engine = await ClickHouseEngine.open(config.engine);
-  try {
-    await runMigrations(engine);
-    return await execute(config, engine, command, options);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n${USAGE}\n`);
-      return 2;
-    }
-    if (error instanceof PlatformError && !error.retriable) {
-      process.stderr.write(`${error.name}: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  } finally {
-    await engine.close();
-  }
-}
-
-runCommand(main);
+    return { command: parsed.positionals[0], options: parsed.values };
+  },
+  ({ command, options }, engine, config) => execute(config, engine, command, options),
+);

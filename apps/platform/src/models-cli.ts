@@ -13,16 +13,12 @@
  */
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ClickHouseEngine, ModelRegistryRepository, runMigrations } from '@platform/clickhouse-store';
-import { PlatformError } from '@platform/domain';
+import { ModelRegistryRepository } from '@platform/clickhouse-store';
 import { ModelRegistry } from '@platform/model-package';
 import { DirectoryModelPackageStore } from '@platform/model-store';
-import { loadPlatformConfig } from './platform-config';
-import { runCommand } from './run-command';
+import { runStoreCommand, UsageError } from './store-command';
 
 const USAGE = 'usage: models register <dir> | promote <model> <version> | rollback <model> | retire <model> <version> | list [model] | describe <model> <version>  [--actor NAME]';
-
-class UsageError extends Error {}
 
 async function execute(registry: ModelRegistry, command: string | undefined, args: readonly string[], actor: string): Promise<unknown> {
   const need = (count: number): string[] => {
@@ -53,30 +49,14 @@ async function execute(registry: ModelRegistry, command: string | undefined, arg
   }
 }
 
-async function main(): Promise<number> {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { actor: { type: 'string' } } });
-  const [command, ...args] = positionals;
-  const config = loadPlatformConfig();
-  const engine = await ClickHouseEngine.open(config.engine);
-  try {
-    await runMigrations(engine);
+runStoreCommand(
+  USAGE,
+  () => parseArgs({ allowPositionals: true, options: { actor: { type: 'string' } } }),
+  async ({ positionals, values }, engine, config) => {
+    const [command, ...args] = positionals;
     const registry = new ModelRegistry(new ModelRegistryRepository(engine), new DirectoryModelPackageStore(config.modelStoreDir));
     const result = await execute(registry, command, args, values.actor ?? userInfo().username);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n${USAGE}\n`);
-      return 2;
-    }
-    if (error instanceof PlatformError && !error.retriable) {
-      process.stderr.write(`${error.name}: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  } finally {
-    await engine.close();
-  }
-}
-
-runCommand(main);
+  },
+);
