@@ -1,6 +1,7 @@
 import { type BatchRunRecord } from '@platform/domain';
 import { RecoverInterruptedRuns } from './recover-interrupted-runs';
 import { type RunOutputStore } from './run-output';
+import { stableLease } from './run-lock';
 
 function run(runId: string, status: BatchRunRecord['status']): BatchRunRecord {
   return { runId, model: 'churn', modelVersion: '1.0.0', status, startedAt: 1, finishedAt: 0, updatedAt: 5, rows: 0, dataCutoff: 0, report: '', error: '' };
@@ -21,7 +22,7 @@ describe('RecoverInterruptedRuns', () => {
       lock: {
         acquire: async (model) => {
           events.push(`lock ${model}`);
-          return async () => void events.push('release');
+          return stableLease(async () => void events.push('release'));
         },
       },
       clock: () => 3,

@@ -24,7 +24,7 @@ export class RecoverInterruptedRuns {
 
   /** Returns the runs it marked failed. Throws RunInProgressError while a run of the model is live. */
   async execute(model: string): Promise<BatchRunRecord[]> {
-    const release = await this.deps.lock.acquire(model);
+    const lease = await this.deps.lock.acquire(model);
     try {
       const interrupted = (await this.deps.runs.list(model, 1_000)).filter(
         (run) => run.status === 'running' || run.status === 'verifying',
@@ -45,7 +45,7 @@ export class RecoverInterruptedRuns {
       }
       return recovered;
     } finally {
-      await release();
+      await lease.release();
     }
   }
 }

@@ -3,8 +3,9 @@ import { type BatchRunRecord, ENTITY_ID_MAX_BYTES, type ServingPointer } from '@
 import { type LoadedModel, parseModelManifest } from '@platform/model-package';
 import { parseDeployments } from './deployment';
 import { type FeatureSource } from './feature-source';
+import { RunLeaseLostError, stableLease } from './run-lock';
 import { type RejectedRow, type RunOutputStore } from './run-output';
-import { RunBatch, type RunBatchDependencies } from './run-batch';
+import { RunBatch, type RunBatchDependencies, type RunStage } from './run-batch';
 
 const manifest = parseModelManifest(
   {
@@ -60,7 +61,7 @@ function harness(errorThreshold: number) {
     },
     pointers: { append: async (p) => ({ ...p, at: pointers.push({ ...p, at: 0 }) }), current: async () => undefined },
     loadModel: async () => model,
-    lock: { acquire: async () => async () => undefined },
+    lock: { acquire: async () => stableLease(async () => undefined) },
     clock: () => 1_000,
     newRunId: () => 'run-1',
   };
@@ -108,5 +109,35 @@ describe('RunBatch', () => {
     await expect(broken.execute({ deployment, actor: 'test' })).rejects.toThrow('engine went away');
     expect(records.at(-1)).toMatchObject({ status: 'failed', error: 'Error: engine went away' });
     expect(dropped).toEqual(['run-1']);
+  });
+
+  it('reports its start and the busy time of each stage', async () => {
+    const { runBatch, deployment } = harness(0.25);
+    const started: string[] = [];
+    const stages = new Set<RunStage>();
+    await runBatch.execute({ deployment, actor: 'test', onStarted: (run) => started.push(`${run.runId} ${run.status}`), onStageTimed: (stage) => stages.add(stage) });
+    expect(started).toEqual(['run-1 running']);
+    expect([...stages].sort()).toEqual(['publish', 'read', 'score', 'verify', 'write']);
+  });
+
+  it('stops unpublished when its lease is lost mid-run', async () => {
+    const { deps, deployment, dropped, pointers, records } = harness(0.25);
+    const lost = new AbortController();
+    const run = new RunBatch({
+      ...deps,
+      lock: { acquire: async () => ({ lost: lost.signal, release: async () => undefined }) },
+      source: {
+        snapshot: async () => ({ dataCutoff: 0, rowCount: 2 }),
+        async *read() {
+          yield { rowCount: 1, entityIds: stringColumn(['a']), features: { x: Float64Array.of(0.1) }, segments: {} };
+          lost.abort('group rebalanced');
+          yield { rowCount: 1, entityIds: stringColumn(['b']), features: { x: Float64Array.of(0.2) }, segments: {} };
+        },
+      },
+    });
+    await expect(run.execute({ deployment, actor: 'test' })).rejects.toThrow(RunLeaseLostError);
+    expect(records.at(-1)).toMatchObject({ status: 'failed', error: expect.stringContaining('group rebalanced') });
+    expect(dropped).toEqual(['run-1']);
+    expect(pointers).toEqual([]);
   });
 });

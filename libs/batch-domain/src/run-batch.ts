@@ -18,7 +18,7 @@ import {
 import { type LoadedModel } from '@platform/model-package';
 import { type Deployment } from './deployment';
 import { type FeatureSource, type SourceChunk } from './feature-source';
-import { type RunLock } from './run-lock';
+import { assertLeaseHeld, type RunLease, type RunLock } from './run-lock';
 import { type RejectedRow, type RunOutputStore, type SegmentAggregate } from './run-output';
 
 /** The run log (ClickHouse `batch_runs`): a run's state is its latest record. */
@@ -54,11 +54,18 @@ export interface RunProgress {
   readonly rowsTotal: number;
 }
 
+/** The stages of a run whose busy time is reported (metrics, profiles). */
+export type RunStage = 'read' | 'score' | 'write' | 'verify' | 'publish';
+
 export interface RunBatchCommand {
   readonly deployment: Deployment;
   /** Who started the run (a user, `scheduler`, ...), recorded on the pointer when it publishes. */
   readonly actor: string;
+  /** Called once the run has its id and its `running` record, before any row is read. */
+  readonly onStarted?: (run: BatchRunRecord) => void;
   readonly onProgress?: (progress: RunProgress) => void;
+  /** Called after each timed step with its stage and duration in milliseconds. */
+  readonly onStageTimed?: (stage: RunStage, milliseconds: number) => void;
 }
 
 export interface BatchRunResult {
@@ -109,16 +116,24 @@ export class RunBatch {
 
   /** Throws RunInProgressError when a run of the model is already under way. */
   async execute(command: RunBatchCommand): Promise<BatchRunResult> {
-    const release = await this.deps.lock.acquire(command.deployment.model);
+    const lease = await this.deps.lock.acquire(command.deployment.model);
     try {
-      return await this.run(command);
+      return await this.run(command, lease);
     } finally {
-      await release();
+      await lease.release();
     }
   }
 
-  private async run(command: RunBatchCommand): Promise<BatchRunResult> {
+  private async run(command: RunBatchCommand, lease: RunLease): Promise<BatchRunResult> {
     const { deployment } = command;
+    const timed = async <T>(stage: RunStage, step: () => Promise<T>): Promise<T> => {
+      const startedAt = performance.now();
+      try {
+        return await step();
+      } finally {
+        command.onStageTimed?.(stage, performance.now() - startedAt);
+      }
+    };
     const model = await this.deps.loadModel(deployment.model, deployment.modelVersion);
     const startedAt = this.clock();
     const snapshot = await this.deps.source.snapshot(deployment, startedAt);
@@ -137,34 +152,50 @@ export class RunBatch {
       error: '',
     };
     await this.deps.runs.record(base);
+    command.onStarted?.(base);
     try {
       const reference = await this.referenceReport(deployment.model);
       const accumulator = new RunAccumulator(model.manifest, { reference, segmentColumns: deployment.segmentColumns });
       let rowsRead = 0;
-      for await (const chunk of this.deps.source.read(deployment, model.manifest, snapshot)) {
-        const outcome = await this.scoreChunk(model, chunk);
-        accumulator.observeSource(chunk);
-        await this.deps.output.writePredictions(deployment.model, runId, { ...outcome.scored, outputCount: model.manifest.outputs.length }, this.clock());
-        await this.deps.output.writeRejects(deployment.model, runId, outcome.rejects);
-        accumulator.observeScored(outcome.scored);
-        accumulator.observeRejects(outcome.rejects);
-        rowsRead += chunk.rowCount;
-        command.onProgress?.({ runId, rowsRead, rowsTotal: snapshot.rowCount });
+      const chunks = this.deps.source.read(deployment, model.manifest, snapshot)[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          const next = await timed('read', () => chunks.next());
+          if (next.done === true) break;
+          assertLeaseHeld(lease, deployment.model);
+          const chunk = next.value;
+          const outcome = await timed('score', () => this.scoreChunk(model, chunk));
+          accumulator.observeSource(chunk);
+          await timed('write', async () => {
+            await this.deps.output.writePredictions(deployment.model, runId, { ...outcome.scored, outputCount: model.manifest.outputs.length }, this.clock());
+            await this.deps.output.writeRejects(deployment.model, runId, outcome.rejects);
+          });
+          accumulator.observeScored(outcome.scored);
+          accumulator.observeRejects(outcome.rejects);
+          rowsRead += chunk.rowCount;
+          command.onProgress?.({ runId, rowsRead, rowsTotal: snapshot.rowCount });
+        }
+      } finally {
+        // Closes the source stream when the loop stops early (an error, a lost lease).
+        await chunks.return?.();
       }
       await this.deps.runs.record({ ...base, status: 'verifying', rows: rowsRead, updatedAt: this.nextTime(base) });
-      const report = buildVerificationReport({
-        runId,
-        model: deployment.model,
-        modelVersion: model.manifest.version,
-        sourceRowCount: snapshot.rowCount,
-        observations: accumulator.observations(),
-        thresholds: verificationThresholds(model.manifest, { ...deployment.verification, maxRejectRate: deployment.errorThreshold }),
-        reference,
+      const report = await timed('verify', async () => {
+        const built = buildVerificationReport({
+          runId,
+          model: deployment.model,
+          modelVersion: model.manifest.version,
+          sourceRowCount: snapshot.rowCount,
+          observations: accumulator.observations(),
+          thresholds: verificationThresholds(model.manifest, { ...deployment.verification, maxRejectRate: deployment.errorThreshold }),
+          reference,
+        });
+        await this.deps.output.writeSegmentAggregates(deployment.model, runId, deployment.segmentColumns, this.segmentAggregates(built, model));
+        return built;
       });
-      await this.deps.output.writeSegmentAggregates(deployment.model, runId, deployment.segmentColumns, this.segmentAggregates(report, model));
-      return report.passed
-        ? await this.publish(base, report, rowsRead, command.actor, deployment.runsToKeep)
-        : await this.fail(base, report, rowsRead);
+      if (!report.passed) return await this.fail(base, report, rowsRead);
+      assertLeaseHeld(lease, deployment.model);
+      return await timed('publish', () => this.publish(base, report, rowsRead, command.actor, deployment.runsToKeep));
     } catch (error) {
       await this.deps.runs.record({ ...base, status: 'failed', finishedAt: this.clock(), updatedAt: this.nextTime(base), error: errorText(error) });
       await this.deps.output.dropRun(runId);

@@ -13,13 +13,13 @@ describe('FileRunLock', () => {
   it('refuses a second run of a model in this process until the first releases', async () => {
     const directory = lockDirectory();
     const lock = new FileRunLock(directory);
-    const release = await lock.acquire('churn');
+    const lease = await lock.acquire('churn');
     await expect(lock.acquire('churn')).rejects.toThrow(RunInProgressError);
     await expect(new FileRunLock(directory).acquire('churn')).rejects.toThrow(/already under way in this process/);
     const other = await lock.acquire('fraud');
-    await release();
-    await other();
-    await (await lock.acquire('churn'))();
+    await lease.release();
+    await other.release();
+    await (await lock.acquire('churn')).release();
   });
 
   it('refuses while a live process holds the lock, naming it', async () => {
@@ -36,7 +36,7 @@ describe('FileRunLock', () => {
     const dead = spawnSync(process.execPath, ['-e', '']).pid!;
     mkdirSync(join(directory, 'churn.lock'));
     writeFileSync(join(directory, 'churn.lock', 'owner.json'), JSON.stringify({ pid: dead, host: hostname(), acquiredAt: 0 }));
-    const release = await new FileRunLock(directory).acquire('churn');
-    await release();
+    const lease = await new FileRunLock(directory).acquire('churn');
+    await lease.release();
   });
 });

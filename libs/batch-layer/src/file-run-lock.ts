@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { type ReleaseRunLock, type RunLock, RunInProgressError } from '@platform/batch-domain';
+import { type RunLease, type RunLock, RunInProgressError, stableLease } from '@platform/batch-domain';
 
 interface LockOwner {
   readonly pid: number;
@@ -31,7 +31,7 @@ function isAlive(pid: number): boolean {
 export class FileRunLock implements RunLock {
   constructor(private readonly directory: string) {}
 
-  async acquire(model: string): Promise<ReleaseRunLock> {
+  async acquire(model: string): Promise<RunLease> {
     const key = `${this.directory}\u0000${model}`;
     if (heldInProcess.has(key)) {
       throw new RunInProgressError(`a run of model ${model} is already under way in this process`);
@@ -40,10 +40,10 @@ export class FileRunLock implements RunLock {
     try {
       const lockDir = join(this.directory, `${model}.lock`);
       await this.takeDirectory(lockDir, model);
-      return async () => {
+      return stableLease(async () => {
         await rm(lockDir, { recursive: true, force: true });
         heldInProcess.delete(key);
-      };
+      });
     } catch (error) {
       heldInProcess.delete(key);
       throw error;

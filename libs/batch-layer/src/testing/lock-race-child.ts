@@ -13,9 +13,9 @@ async function main(): Promise<void> {
     const at = Number(startAt) + round * Number(roundMs);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
     try {
-      const release = await lock.acquire('churn');
+      const lease = await lock.acquire('churn');
       await new Promise((resolve) => setTimeout(resolve, Number(roundMs) / 3));
-      await release();
+      await lease.release();
       process.stdout.write(`${round} won\n`);
     } catch (error) {
       if (!(error instanceof RunInProgressError)) throw error;
