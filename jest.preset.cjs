@@ -15,6 +15,20 @@ const swcTransform = [
   },
 ];
 
+/**
+ * NestJS 12 ships as ES modules only. Node loads them from CommonJS (require(esm), Node 20.19+),
+ * but jest's module runtime does not before Node 24.9, so jest compiles them to CommonJS too.
+ */
+const ESM_ONLY_PACKAGES = ['@nestjs', 'file-type', 'strtok3', 'token-types', 'peek-readable', '@tokenizer', 'uint8array-extras', 'cookie'];
+
+const swcEsmTransform = [
+  '@swc/jest',
+  {
+    jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' },
+    module: { type: 'commonjs' },
+  },
+];
+
 const testFilePatterns = {
   unit: ['<rootDir>/src/**/*.spec.ts'],
   integration: ['<rootDir>/src/**/*.integration-spec.ts'],
@@ -35,7 +49,8 @@ function jestConfig(projectDir, tier) {
     testMatch: testFilePatterns[tier],
     resolver: '@nx/jest/plugins/resolver',
     moduleFileExtensions: ['ts', 'js', 'cjs', 'json'],
-    transform: { '^.+\\.ts$': swcTransform },
+    transform: { '^.+\\.ts$': swcTransform, '^.+\\.js$': swcEsmTransform },
+    transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_PACKAGES.join('|')})/)`],
     // Tiers that talk to real engines get generous timeouts; unit tests must stay fast.
     testTimeout: tier === 'unit' ? 10_000 : 120_000,
     ...(tier === 'unit' ? {} : { maxWorkers: 1 }),

@@ -10,43 +10,36 @@
  * (rows, rate, ETA) on stderr and exits 1 when verification fails; every command exits 2 on bad
  * usage and 1 when the platform refuses (with the reason).
  */
-import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createRecoverInterruptedRuns, createRollbackRun, createRunBatch, FileRunLock } from '@platform/batch-layer';
-import { type Deployment, parseDeployments, type RunProgress } from '@platform/batch-domain';
+import { type BatchOperations, createBatchLayer, type RunInFlight } from '@platform/batch-layer';
 import { summarizeReport } from '@platform/batch-verification';
-import { BatchRunRepository, type ClickHouseEngine, ModelRegistryRepository } from '@platform/clickhouse-store';
+import { type ClickHouseEngine } from '@platform/clickhouse-store';
 import { writeChurnDemoSource } from '@platform/demo-churn';
-import { ModelRegistry } from '@platform/model-package';
-import { DirectoryModelPackageStore } from '@platform/model-store';
-import { TfjsModelRuntime } from '@platform/tfjs-runtime';
-import { type PlatformConfig } from './platform-config';
+import { type PlatformConfig } from '@platform/platform-config';
+import { pino } from 'pino';
 import { runStoreCommand, UsageError } from './store-command';
 
 const USAGE = 'usage: batch demo-data [--rows N] [--seed S] | run --model M | runs --model M | rollback --model M';
 
-function progressLine(startedAt: number): (progress: RunProgress) => void {
-  return ({ runId, rowsRead, rowsTotal }) => {
-    const seconds = (performance.now() - startedAt) / 1000;
-    const rate = rowsRead / Math.max(seconds, 1e-3);
-    const eta = rate > 0 ? Math.max(0, (rowsTotal - rowsRead) / rate) : 0;
-    const percent = rowsTotal > 0 ? Math.floor((100 * rowsRead) / rowsTotal) : 100;
-    process.stderr.write(`\r${runId} ${percent}% ${rowsRead}/${rowsTotal} rows, ${Math.round(rate)} rows/s, ETA ${eta.toFixed(0)} s   `);
-  };
+function printProgress({ run, rowsRead, rowsTotal, estimate }: RunInFlight): void {
+  const eta = estimate.etaSeconds === null ? '?' : String(estimate.etaSeconds);
+  process.stderr.write(`\r${run.runId} ${estimate.percent}% ${rowsRead}/${rowsTotal} rows, ${estimate.rowsPerSecond} rows/s, ETA ${eta} s   `);
 }
 
-async function deploymentOf(config: PlatformConfig, model: string | undefined): Promise<Deployment> {
+/** The batch layer as the service builds it; only warnings are logged, the progress line is the output. */
+async function batchOperations(config: PlatformConfig, engine: ClickHouseEngine): Promise<BatchOperations> {
+  const log = pino({ name: 'batch-cli', level: 'warn' }, pino.destination(2));
+  return (await createBatchLayer({ engine, config, eventStream: null, log })).operations;
+}
+
+function modelOption(model: string | undefined): string {
   if (model === undefined) throw new UsageError('--model is required');
-  const deployments = parseDeployments(JSON.parse(await readFile(config.deploymentsFile, 'utf8')), config.deploymentsFile);
-  const deployment = deployments.find((d) => d.model === model);
-  if (deployment === undefined) throw new UsageError(`${config.deploymentsFile} deploys no model ${model}`);
-  return deployment;
+  return model;
 }
 
 async function execute(config: PlatformConfig, engine: ClickHouseEngine, command: string | undefined, options: Record<string, string | undefined>): Promise<number> {
   const actor = userInfo().username;
-  const lock = new FileRunLock(config.runLockDir);
   switch (command) {
     case 'demo-data': {
       const rows = Number(options['rows'] ?? 1_000_000);
@@ -62,30 +55,21 @@ async function execute(config: PlatformConfig, engine: ClickHouseEngine, command
       return 0;
     }
     case 'run': {
-      const deployment = await deploymentOf(config, options['model']);
-      const recovered = await createRecoverInterruptedRuns({ engine, lock }).execute(deployment.model);
-      for (const run of recovered) process.stderr.write(`recovered interrupted run ${run.runId}: marked failed, partitions dropped\n`);
-      const registry = new ModelRegistry(new ModelRegistryRepository(engine), new DirectoryModelPackageStore(config.modelStoreDir));
-      const runtime = await TfjsModelRuntime.create();
-      const result = await createRunBatch({ engine, registry, runtime, lock }).execute({
-        deployment,
-        actor,
-        onProgress: progressLine(performance.now()),
-      });
-      process.stderr.write('\n');
+      const operations = await batchOperations(config, engine);
+      const model = modelOption(options['model']);
+      for (const run of await operations.recover()) process.stderr.write(`recovered interrupted run ${run.runId}: marked failed, partitions dropped\n`);
+      const result = await operations.runToCompletion(model, actor, 'cli', printProgress).finally(() => process.stderr.write('\n'));
       process.stdout.write(`${summarizeReport(result.report).join('\n')}\n`);
       process.stdout.write(`${JSON.stringify({ runId: result.run.runId, status: result.run.status, rows: result.run.rows, published: result.published, droppedRuns: result.droppedRuns })}\n`);
       return result.published ? 0 : 1;
     }
     case 'runs': {
-      const deployment = await deploymentOf(config, options['model']);
-      const runs = await new BatchRunRepository(engine).list(deployment.model);
+      const runs = await (await batchOperations(config, engine)).listRuns(modelOption(options['model']), 1_000);
       process.stdout.write(`${JSON.stringify(runs.map(({ report, ...run }) => ({ ...run, reportBytes: report.length })), null, 2)}\n`);
       return 0;
     }
     case 'rollback': {
-      const deployment = await deploymentOf(config, options['model']);
-      const pointer = await createRollbackRun({ engine }).execute(deployment.model, actor);
+      const pointer = await (await batchOperations(config, engine)).rollback(modelOption(options['model']), actor);
       process.stdout.write(`${JSON.stringify(pointer)}\n`);
       return 0;
     }

@@ -1,6 +1,6 @@
 import { ClickHouseEngine, runMigrations } from '@platform/clickhouse-store';
 import { PlatformError } from '@platform/domain';
-import { loadPlatformConfig, type PlatformConfig } from './platform-config';
+import { loadPlatformConfig, type PlatformConfig } from '@platform/platform-config';
 import { runCommand } from './run-command';
 
 /** The command line was wrong: exit 2 with the usage text. */

@@ -5,3 +5,4 @@ export * from './run-batch';
 export * from './run-lock';
 export * from './recover-interrupted-runs';
 export * from './rollback-run';
+export * from './run-progress';

@@ -13,6 +13,7 @@ import {
   type CurrentRun,
   ENTITY_ID_MAX_BYTES,
   type EpochMs,
+  PlatformError,
   type ServingPointer,
 } from '@platform/domain';
 import { type LoadedModel } from '@platform/model-package';
@@ -66,6 +67,14 @@ export interface RunBatchCommand {
   readonly onProgress?: (progress: RunProgress) => void;
   /** Called after each timed step with its stage and duration in milliseconds. */
   readonly onStageTimed?: (stage: RunStage, milliseconds: number) => void;
+  /** Cancels the run (e.g. on shutdown): it stops between chunks, is marked failed and dropped. */
+  readonly signal?: AbortSignal;
+}
+
+/** The run was cancelled through its command's signal before it published. */
+export class RunCancelledError extends PlatformError {
+  readonly code = 'RUN_CANCELLED';
+  readonly retriable = true;
 }
 
 export interface BatchRunResult {
@@ -126,6 +135,12 @@ export class RunBatch {
 
   private async run(command: RunBatchCommand, lease: RunLease): Promise<BatchRunResult> {
     const { deployment } = command;
+    const assertMayContinue = (): void => {
+      assertLeaseHeld(lease, deployment.model);
+      if (command.signal?.aborted === true) {
+        throw new RunCancelledError(`run of model ${deployment.model} cancelled: ${String(command.signal.reason ?? 'no reason given')}`);
+      }
+    };
     const timed = async <T>(stage: RunStage, step: () => Promise<T>): Promise<T> => {
       const startedAt = performance.now();
       try {
@@ -153,6 +168,7 @@ export class RunBatch {
     };
     await this.deps.runs.record(base);
     command.onStarted?.(base);
+    command.onProgress?.({ runId, rowsRead: 0, rowsTotal: snapshot.rowCount });
     try {
       const reference = await this.referenceReport(deployment.model);
       const accumulator = new RunAccumulator(model.manifest, { reference, segmentColumns: deployment.segmentColumns });
@@ -162,7 +178,7 @@ export class RunBatch {
         for (;;) {
           const next = await timed('read', () => chunks.next());
           if (next.done === true) break;
-          assertLeaseHeld(lease, deployment.model);
+          assertMayContinue();
           const chunk = next.value;
           const outcome = await timed('score', () => this.scoreChunk(model, chunk));
           accumulator.observeSource(chunk);
@@ -194,7 +210,7 @@ export class RunBatch {
         return built;
       });
       if (!report.passed) return await this.fail(base, report, rowsRead);
-      assertLeaseHeld(lease, deployment.model);
+      assertMayContinue();
       return await timed('publish', () => this.publish(base, report, rowsRead, command.actor, deployment.runsToKeep));
     } catch (error) {
       await this.deps.runs.record({ ...base, status: 'failed', finishedAt: this.clock(), updatedAt: this.nextTime(base), error: errorText(error) });

@@ -12,3 +12,4 @@ export * from './repositories/speed-prediction-repository';
 export * from './repositories/feature-event-repository';
 export * from './repositories/merged-prediction-repository';
 export * from './repositories/model-registry-repository';
+export * from './repositories/audit-log-repository';

@@ -6,3 +6,4 @@ export * from './churn-manifest';
 export * from './churn-training';
 export * from './churn-model-package';
 export * from './churn-demo-source';
+export * from './churn-demo-setup';

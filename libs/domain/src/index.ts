@@ -7,3 +7,4 @@ export * from './batch-run';
 export * from './feature-event';
 export * from './merge-rule';
 export * from './seeded-random';
+export * from './audit';

@@ -103,6 +103,14 @@ export interface ConsumerOptions {
    * has been deleted by retention). Default 'earliest': a new group never skips events.
    */
   readonly autoOffsetReset?: 'earliest' | 'latest';
+  /**
+   * At most one member of the group is assigned partitions (all of them), and it keeps them as long
+   * as it stays in the group: a newcomer never takes them over. When the holder leaves or its
+   * session expires, the longest-waiting member gets them. For leases, e.g. one runner per model on
+   * a one-partition topic. Every member of the group must set it: the broker refuses a member whose
+   * assignment strategy differs from the group's. Default false (partitions spread over members).
+   */
+  readonly exclusive?: boolean;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Kafka, Partitioners, type RetryOptions } from 'kafkajs';
+import { Kafka, PartitionAssigners, Partitioners, type RetryOptions } from 'kafkajs';
 import { classifyKafkaError } from './classify-kafka-error';
 import {
   type ConsumerOptions,
@@ -10,6 +10,7 @@ import {
 import { type EventStreamConfig, type RetryConfig } from './event-stream-config';
 import { KafkaJsAdmin } from './kafkajs-admin';
 import { KafkaJsConsumer } from './kafkajs-consumer';
+import { ExclusiveAssignment } from './kafkajs-exclusive-assigner';
 import { KAFKAJS_LOG_LEVELS, kafkaJsLogCreator } from './kafkajs-log';
 import { KafkaJsProducer } from './kafkajs-producer';
 
@@ -52,16 +53,23 @@ export class KafkaJsEventStream implements EventStream {
     );
   }
 
-  createConsumer({ groupId, autoOffsetReset = 'earliest' }: ConsumerOptions): EventStreamConsumer {
+  createConsumer({ groupId, autoOffsetReset = 'earliest', exclusive = false }: ConsumerOptions): EventStreamConsumer {
     try {
+      const exclusiveAssignment = exclusive ? new ExclusiveAssignment() : undefined;
       const consumer = this.kafka.consumer({
         groupId,
+        partitionAssigners: [exclusiveAssignment?.assigner ?? PartitionAssigners.roundRobin],
         sessionTimeout: this.config.sessionTimeoutMs,
         heartbeatInterval: this.config.heartbeatIntervalMs,
         maxWaitTimeInMs: this.config.fetchMaxWaitMs,
         allowAutoTopicCreation: false,
         retry: toKafkaJsRetry(this.config.retry),
       });
+      if (exclusiveAssignment !== undefined) {
+        consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+          exclusiveAssignment.recordJoin(payload.memberId, payload.memberAssignment);
+        });
+      }
       return new KafkaJsConsumer(consumer, { groupId, autoOffsetReset });
     } catch (error) {
       throw classifyKafkaError(error, { operation: 'create consumer', groupId });

@@ -20,6 +20,7 @@ describe.each(ENGINE_KINDS)('migrations on %s', (kind) => {
       'list tables',
     );
     expect(tables.map((t) => t.name)).toEqual([
+      'audit_log',
       'batch_predictions',
       'batch_rejects',
       'batch_runs',

@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { type EngineConfig } from '@platform/clickhouse-store';
+
+const inWorkingDir = (...parts: string[]): string => join(process.cwd(), ...parts);
+
+const port = z.coerce.number().int().min(0).max(65_535);
+
+/**
+ * Every setting of the platform's processes, read once from the environment and validated; a bad
+ * value stops the process with a message naming the variable. With CLICKHOUSE_URL set the store is
+ * that server, otherwise chDB in-process (the embedded default); with KAFKA_BROKERS set, runs are
+ * coordinated through Kafka, otherwise through file locks.
+ */
+export const environmentSchema = z.object({
+  CLICKHOUSE_URL: z.url().optional().describe('ClickHouse server HTTP endpoint; unset = embedded chDB'),
+  CLICKHOUSE_USER: z.string().optional().describe('ClickHouse user'),
+  CLICKHOUSE_PASSWORD: z.string().optional().describe('ClickHouse password'),
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/).default('platform').describe('database of every platform table'),
+  CHDB_PATH: z.string().min(1).default(inWorkingDir('.run', 'chdb')).describe('chDB data directory (embedded mode only)'),
+  MODEL_STORE_DIR: z.string().min(1).default(inWorkingDir('.run', 'model-store')).describe('directory of registered model packages'),
+  DEPLOYMENTS_FILE: z.string().min(1).default(inWorkingDir('config', 'deployments.json')).describe('JSON list of deployments'),
+  RUN_LOCK_DIR: z.string().min(1).default(inWorkingDir('.run', 'locks')).describe('file locks of batch runs (without Kafka)'),
+  KAFKA_BROKERS: z
+    .string()
+    .regex(/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, 'comma-separated host:port list')
+    .optional()
+    .describe('Kafka bootstrap brokers; unset = no Kafka (embedded mode)'),
+  KAFKA_CLIENT_ID: z.string().min(1).default('lambda-platform').describe('Kafka client id'),
+  BATCH_CONTROL_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default('platform.batch-control').describe('one-partition topic whose consumer groups lock batch runs'),
+  API_KEYS_FILE: z.string().min(1).default(inWorkingDir('.run', 'api-keys.json')).describe('JSON list of API keys (name, sha256, scopes)'),
+  HTTP_HOST: z.string().min(1).default('127.0.0.1').describe('address the HTTP services bind'),
+  BATCH_HTTP_PORT: port.default(8081).describe('batch layer admin API port'),
+  BATCH_SCHEDULER: z.enum(['on', 'off']).default('on').describe('run deployments on their cron schedules'),
+  BATCH_INITIAL_RUN: z.enum(['on', 'off']).default('on').describe('at start, run every deployment that has no published run yet'),
+  DEMO_SOURCE_ROWS: z.coerce.number().int().min(1).default(1_000_000).describe('customers the quick start generates when the demo source is empty'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('log level'),
+});
+
+type Environment = z.infer<typeof environmentSchema>;
+
+export interface PlatformConfig {
+  readonly engine: EngineConfig;
+  readonly modelStoreDir: string;
+  readonly deploymentsFile: string;
+  readonly runLockDir: string;
+  /** Absent in embedded mode. */
+  readonly kafka?: { readonly brokers: readonly string[]; readonly clientId: string };
+  readonly batchControlTopic: string;
+  readonly apiKeysFile: string;
+  readonly http: { readonly host: string; readonly batchPort: number };
+  readonly batchScheduler: boolean;
+  readonly batchInitialRun: boolean;
+  readonly demoSourceRows: number;
+  readonly logLevel: Environment['LOG_LEVEL'];
+}
+
+export class PlatformConfigError extends Error {
+  override readonly name = 'PlatformConfigError';
+}
+
+export function loadPlatformConfig(environment: NodeJS.ProcessEnv = process.env): PlatformConfig {
+  // An empty variable counts as unset, as shells and compose files commonly leave them.
+  const set = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== ''));
+  const parsed = environmentSchema.safeParse(set);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0]);
+      return `${variable}=${JSON.stringify(environment[variable])}: ${issue.message}`;
+    });
+    throw new PlatformConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const env = parsed.data;
+  const engine: EngineConfig =
+    env.CLICKHOUSE_URL === undefined
+      ? { kind: 'chdb', path: env.CHDB_PATH, database: env.CLICKHOUSE_DATABASE }
+      : {
+          kind: 'server',
+          url: env.CLICKHOUSE_URL,
+          database: env.CLICKHOUSE_DATABASE,
+          ...(env.CLICKHOUSE_USER === undefined ? {} : { username: env.CLICKHOUSE_USER }),
+          ...(env.CLICKHOUSE_PASSWORD === undefined ? {} : { password: env.CLICKHOUSE_PASSWORD }),
+        };
+  return {
+    engine,
+    modelStoreDir: env.MODEL_STORE_DIR,
+    deploymentsFile: env.DEPLOYMENTS_FILE,
+    runLockDir: env.RUN_LOCK_DIR,
+    ...(env.KAFKA_BROKERS === undefined ? {} : { kafka: { brokers: env.KAFKA_BROKERS.split(','), clientId: env.KAFKA_CLIENT_ID } }),
+    batchControlTopic: env.BATCH_CONTROL_TOPIC,
+    apiKeysFile: env.API_KEYS_FILE,
+    http: { host: env.HTTP_HOST, batchPort: env.BATCH_HTTP_PORT },
+    batchScheduler: env.BATCH_SCHEDULER === 'on',
+    batchInitialRun: env.BATCH_INITIAL_RUN === 'on',
+    demoSourceRows: env.DEMO_SOURCE_ROWS,
+    logLevel: env.LOG_LEVEL,
+  };
+}
