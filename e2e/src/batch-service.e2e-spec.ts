@@ -1,0 +1,155 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort, REPO_ROOT, ServiceProcess } from './support/service-process';
+
+const run = promisify(execFile);
+const SOURCE_ROWS = 1_000_000;
+
+interface RunView {
+  runId: string;
+  status: string;
+  rows: number;
+  error: string;
+  report?: { passed: boolean } | null;
+}
+
+/**
+ * Two batch-layer replicas as an operator deploys them: one ClickHouse server, Kafka for run
+ * coordination, the admin API with keys. Needs CLICKHOUSE_URL and KAFKA_BROKERS (npm test sets both).
+ */
+describe('batch layer service: two replicas on a server, coordinated through Kafka', () => {
+  const workDir = mkdtempSync(join(tmpdir(), 'batch-service-'));
+  const tag = Date.now().toString(36);
+  const deploymentsFile = join(workDir, 'deployments.json');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CLICKHOUSE_DATABASE: `e2e_batch_service_${tag}`,
+    MODEL_STORE_DIR: join(workDir, 'store'),
+    API_KEYS_FILE: join(workDir, 'api-keys.json'),
+    DEPLOYMENTS_FILE: deploymentsFile,
+    BATCH_CONTROL_TOPIC: `e2e.batch-control.${tag}`,
+    KAFKA_CLIENT_ID: `e2e-batch-${tag}`,
+    BATCH_SCHEDULER: 'off',
+    BATCH_INITIAL_RUN: 'off',
+  };
+  const replicas: { process: ServiceProcess; url: string }[] = [];
+  let adminKey = '';
+  let readKey = '';
+
+  async function cli(entry: string, ...args: string[]): Promise<string> {
+    const { stdout } = await run('bash', [join(REPO_ROOT, 'scripts', 'run-ts.sh'), `apps/platform/src/${entry}.ts`, ...args], {
+      cwd: REPO_ROOT,
+      env,
+      timeout: 240_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return stdout;
+  }
+
+  async function startReplica(): Promise<{ process: ServiceProcess; url: string }> {
+    const port = await freePort();
+    const replica = new ServiceProcess([join(REPO_ROOT, 'scripts', 'run-ts.sh'), 'apps/batch-layer/src/main.ts'], { ...env, BATCH_HTTP_PORT: String(port) });
+    await replica.waitForLog((line) => typeof line.msg === 'string' && line.msg.startsWith('batch layer listening'), 120_000);
+    const started = { process: replica, url: `http://127.0.0.1:${port}` };
+    replicas.push(started);
+    // Ready once start-up recovery is done (it takes the model's run lock for a moment).
+    const deadline = Date.now() + 60_000;
+    while ((await fetch(`${started.url}/health/ready`)).status !== 200) {
+      if (Date.now() > deadline) throw new Error(`replica on ${port} never became ready:\n${replica.text.slice(-3_000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return started;
+  }
+
+  async function call(url: string, method: 'GET' | 'POST', key = adminKey): Promise<{ status: number; body: unknown }> {
+    const response = await fetch(url, { method, headers: key === '' ? {} : { 'x-api-key': key } });
+    return { status: response.status, body: await response.json() };
+  }
+
+  async function waitForRun(url: string, runId: string, done: (run: RunView) => boolean): Promise<RunView> {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const { body } = await call(`${url}/admin/models/churn/runs/${runId}`, 'GET');
+      if (done(body as RunView)) return body as RunView;
+      if (Date.now() > deadline) throw new Error(`run ${runId} still ${JSON.stringify(body).slice(0, 300)}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  beforeAll(async () => {
+    const deployments = JSON.parse(readFileSync(join(REPO_ROOT, 'config', 'deployments.json'), 'utf8')) as object[];
+    // Small chunks: the run lasts long enough for the second replica to ask while it is under way.
+    writeFileSync(deploymentsFile, JSON.stringify(deployments.map((deployment) => ({ ...deployment, chunkRows: 8_192 }))));
+    await cli('train-demo-model', '--out', join(workDir, 'model'), '--version', '1.0.0', '--rows', '60000');
+    await cli('models-cli', 'register', join(workDir, 'model'));
+    await cli('models-cli', 'promote', 'churn', '1.0.0');
+    await cli('batch-cli', 'demo-data', '--rows', String(SOURCE_ROWS));
+    adminKey = (await cli('keys-cli', 'add', '--name', 'ops', '--scopes', 'admin')).trim();
+    readKey = (await cli('keys-cli', 'add', '--name', 'dashboard', '--scopes', 'read')).trim();
+    await Promise.all([startReplica(), startReplica()]);
+  }, 600_000);
+
+  afterAll(async () => {
+    await Promise.all(replicas.map(({ process }) => process.stop('SIGTERM')));
+  });
+
+  it('is ready, documents its API and refuses requests without an admin key (auditing the refusal)', async () => {
+    const [a] = replicas;
+    expect((await fetch(`${a!.url}/health/ready`)).status).toBe(200);
+    const docs = (await (await fetch(`${a!.url}/docs-json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(docs.paths)).toEqual(expect.arrayContaining(['/admin/models/{model}/runs', '/admin/models/{model}/rollback', '/admin/audit']));
+    expect((await call(`${a!.url}/admin/models`, 'GET', '')).status).toBe(401);
+    expect((await call(`${a!.url}/admin/models/churn/runs`, 'POST', readKey)).status).toBe(403);
+    const audit = (await call(`${a!.url}/admin/audit?limit=5`, 'GET')).body as { actor: string; outcome: string }[];
+    expect(audit[0]).toMatchObject({ actor: 'dashboard', outcome: 'rejected' });
+  });
+
+  it('runs a model on one replica at a time: the other answers 409 until the run is over', async () => {
+    const [a, b] = replicas;
+    const started = await call(`${a!.url}/admin/models/churn/runs`, 'POST');
+    expect(started.status).toBe(202);
+    const { runId } = started.body as RunView;
+    const refused = await call(`${b!.url}/admin/models/churn/runs`, 'POST');
+    expect(refused).toMatchObject({ status: 409, body: { error: 'RUN_IN_PROGRESS' } });
+
+    const published = await waitForRun(b!.url, runId, (view) => view.status !== 'running' && view.status !== 'verifying');
+    expect(published).toMatchObject({ status: 'published', rows: SOURCE_ROWS, report: { passed: true } });
+    const metrics = await (await fetch(`${a!.url}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`batch_rows_scored_total\\{model="churn"[^}]*\\} ${SOURCE_ROWS}\\b`));
+    expect(metrics).toMatch(/tfjs_backend_info\{backend="tensorflow",native="true"/);
+
+    const second = await call(`${b!.url}/admin/models/churn/runs`, 'POST');
+    expect(second.status).toBe(202);
+    const secondRun = await waitForRun(a!.url, (second.body as RunView).runId, (view) => view.status === 'published' || view.status === 'failed');
+    expect(secondRun.status).toBe('published');
+
+    const rollback = await call(`${a!.url}/admin/models/churn/rollback`, 'POST');
+    expect(rollback).toMatchObject({ status: 200, body: { runId, action: 'rollback', actor: 'ops' } });
+    expect((await call(`${b!.url}/admin/models/churn/rollback`, 'POST')).status).toBe(409);
+
+    const audit = (await call(`${b!.url}/admin/audit?model=churn&limit=10`, 'GET')).body as { action: string; outcome: string; target: string }[];
+    expect(audit.map(({ action, outcome }) => `${action} ${outcome}`).slice(0, 5)).toEqual([
+      'run.rollback rejected',
+      'run.rollback accepted',
+      'run.start accepted',
+      'run.start rejected',
+      'run.start accepted',
+    ]);
+  }, 300_000);
+
+  it('cancels a run in flight on SIGTERM, exits 0, and the other replica can run next', async () => {
+    const [a, b] = replicas;
+    const started = await call(`${a!.url}/admin/models/churn/runs`, 'POST');
+    expect(started.status).toBe(202);
+    const { runId } = started.body as RunView;
+    expect(await a!.process.stop('SIGTERM')).toBe(0);
+    const cancelled = await waitForRun(b!.url, runId, (view) => view.status === 'failed');
+    expect(cancelled.error).toMatch(/RunCancelledError/);
+    const next = await call(`${b!.url}/admin/models/churn/runs`, 'POST');
+    expect(next.status).toBe(202);
+    expect((await waitForRun(b!.url, (next.body as RunView).runId, (view) => view.status === 'published' || view.status === 'failed')).status).toBe('published');
+  }, 300_000);
+});
