@@ -130,14 +130,19 @@ describe('batch layer service: two replicas on a server, coordinated through Kaf
     expect(rollback).toMatchObject({ status: 200, body: { runId, action: 'rollback', actor: 'ops' } });
     expect((await call(`${b!.url}/admin/models/churn/rollback`, 'POST')).status).toBe(409);
 
-    const audit = (await call(`${b!.url}/admin/audit?model=churn&limit=10`, 'GET')).body as { action: string; outcome: string; target: string }[];
-    expect(audit.map(({ action, outcome }) => `${action} ${outcome}`).slice(0, 5)).toEqual([
-      'run.rollback rejected',
-      'run.rollback accepted',
-      'run.start accepted',
-      'run.start rejected',
-      'run.start accepted',
-    ]);
+    // A run's end is audited once its lease is released, a moment after its record says published.
+    const trail = async (): Promise<string[]> =>
+      ((await call(`${b!.url}/admin/audit?model=churn&limit=10`, 'GET')).body as { action: string; outcome: string }[])
+        .filter(({ action }) => action.startsWith('run.'))
+        .map(({ action, outcome }) => `${action} ${outcome}`);
+    const deadline = Date.now() + 10_000;
+    while ((await trail()).length < 7 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(new Set(await trail())).toEqual(
+      new Set(['run.rollback rejected', 'run.rollback accepted', 'run.publish accepted', 'run.start accepted', 'run.start rejected']),
+    );
+    expect((await trail()).filter((entry) => entry === 'run.publish accepted' || entry === 'run.start accepted')).toHaveLength(4);
+    const latency = await (await fetch(`${b!.url}/metrics`)).text();
+    expect(latency).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/admin\/models\/:model\/rollback",status="409"[^}]*\} 1/);
   }, 300_000);
 
   it('cancels a run in flight on SIGTERM, exits 0, and the other replica can run next', async () => {

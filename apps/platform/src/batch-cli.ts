@@ -16,7 +16,7 @@ import { type BatchOperations, createBatchLayer, type RunInFlight } from '@platf
 import { summarizeReport } from '@platform/batch-verification';
 import { type ClickHouseEngine } from '@platform/clickhouse-store';
 import { writeChurnDemoSource } from '@platform/demo-churn';
-import { type PlatformConfig } from '@platform/platform-config';
+import { type PlatformConfig, platformEventStream } from '@platform/platform-config';
 import { pino } from 'pino';
 import { runStoreCommand, UsageError } from './store-command';
 
@@ -27,10 +27,13 @@ function printProgress({ run, rowsRead, rowsTotal, estimate }: RunInFlight): voi
   process.stderr.write(`\r${run.runId} ${estimate.percent}% ${rowsRead}/${rowsTotal} rows, ${estimate.rowsPerSecond} rows/s, ETA ${eta} s   `);
 }
 
-/** The batch layer as the service builds it; only warnings are logged, the progress line is the output. */
+/**
+ * The batch layer as the service builds it (with Kafka configured, runs take the same Kafka lock as
+ * the service's replicas); only warnings are logged, the progress line is the output.
+ */
 async function batchOperations(config: PlatformConfig, engine: ClickHouseEngine): Promise<BatchOperations> {
   const log = pino({ name: 'batch-cli', level: 'warn' }, pino.destination(2));
-  return (await createBatchLayer({ engine, config, eventStream: null, log })).operations;
+  return (await createBatchLayer({ engine, config, eventStream: platformEventStream(config, log), log })).operations;
 }
 
 function modelOption(model: string | undefined): string {

@@ -53,6 +53,7 @@ describe('BatchOperations', () => {
     await operations.shutdown('test');
     expect(operations.progress('churn')).toBeUndefined();
     expect(events).toEqual(['started run-1', '+0', '+4', 'finished published']);
+    expect(audit[1]).toMatchObject({ actor: 'alice', action: 'run.publish', target: 'run-1', outcome: 'accepted' });
   });
 
   it('refuses a start while the model runs, with an audit row saying why', async () => {
@@ -63,18 +64,29 @@ describe('BatchOperations', () => {
     expect(audit).toEqual([expect.objectContaining({ actor: 'bob', outcome: 'rejected', target: '', detail: expect.stringContaining('already under way') })]);
   });
 
-  it('names the deployed models when asked for another', async () => {
-    const { operations } = operationsWith(async () => published());
+  it('names the deployed models when asked for another, and audits the refusal', async () => {
+    const { operations, audit } = operationsWith(async () => published());
     await expect(operations.startRun('fraud', 'a', 'api')).rejects.toThrow(new UnknownDeploymentError('no deployment of model "fraud" (deployed: churn)'));
+    await expect(operations.rollback('fraud', 'a')).rejects.toThrow(UnknownDeploymentError);
+    expect(audit.map(({ action, model, outcome }) => `${action} ${model} ${outcome}`)).toEqual(['run.start fraud rejected', 'run.rollback fraud rejected']);
+  });
+
+  it('audits a start that fails on a fault (not a refusal) as failed', async () => {
+    const { operations, audit } = operationsWith(async () => {
+      throw new Error('connect ECONNREFUSED');
+    });
+    await expect(operations.startRun('churn', 'a', 'api')).rejects.toThrow('ECONNREFUSED');
+    expect(audit).toEqual([expect.objectContaining({ action: 'run.start', outcome: 'failed' })]);
   });
 
   it('reports a run that broke after starting with the error it recorded', async () => {
-    const { operations, events } = operationsWith(async (command) => {
+    const { operations, events, audit } = operationsWith(async (command) => {
       command.onStarted?.(record('running'));
       throw new Error('disk full');
     });
     await expect(operations.runToCompletion('churn', 'cron', 'schedule')).rejects.toThrow(new RunFailedError('run run-1 of model churn failed: Error: disk full'));
     expect(events.at(-1)).toBe('finished failed');
+    expect(audit.at(-1)).toMatchObject({ actor: 'cron', action: 'run.publish', outcome: 'failed', detail: 'Error: disk full' });
   });
 
   it('cancels runs in flight on shutdown and waits for them to stop', async () => {

@@ -13,7 +13,7 @@ import {
   type RunStage,
   type ServingPointers,
 } from '@platform/batch-domain';
-import { type AuditEntry, type AuditLog, type BatchRunRecord, PlatformError, type ServingPointer } from '@platform/domain';
+import { type AuditEntry, type AuditLog, type AuditOutcome, type BatchRunRecord, PlatformError, type ServingPointer } from '@platform/domain';
 
 export class UnknownDeploymentError extends PlatformError {
   readonly code = 'UNKNOWN_DEPLOYMENT';
@@ -78,12 +78,18 @@ class TrackedRun {
   /** Resolves when the run has its record (never rejects: a run that cannot start rejects `execute`). */
   readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
   private record: BatchRunRecord | undefined;
+  private markStartAudited!: () => void;
+  /** The end of a run is audited after its start, even when it ends at once. */
+  readonly startAudited = new Promise<void>((resolve) => (this.markStartAudited = resolve));
   progress: RunProgress = { runId: '', rowsRead: 0, rowsTotal: 0 };
   lastProgressLogAt = performance.now();
   /** The result when it published or failed verification; undefined when it broke. */
   done: Promise<BatchRunResult | undefined> = Promise.resolve(undefined);
 
-  constructor(readonly trigger: string) {}
+  constructor(
+    readonly trigger: string,
+    readonly actor: string,
+  ) {}
 
   get run(): BatchRunRecord | undefined {
     return this.record;
@@ -93,6 +99,15 @@ class TrackedRun {
     this.record = run;
     this.markStarted();
   }
+
+  startWasAudited(): void {
+    this.markStartAudited();
+  }
+}
+
+/** Refused before it ran (in use, unknown, not allowed) or failed trying (engine down, a bug). */
+function refusalOutcome(error: unknown): AuditOutcome {
+  return error instanceof RunInProgressError || (error instanceof PlatformError && !error.retriable) ? 'rejected' : 'failed';
 }
 
 function errorText(error: unknown): string {
@@ -101,8 +116,9 @@ function errorText(error: unknown): string {
 
 /**
  * The batch layer's operations as every trigger (admin API, cron, CLI, start-up) uses them: start a
- * run and follow it, list and read runs, roll back, recover after a crash. Every action leaves an
- * audit row (who, what, when, outcome) and every log line of a run carries its run id and model.
+ * run and follow it, list and read runs, roll back, recover after a crash. Starts, rollbacks,
+ * recoveries and each started run's end (published or failed) leave an audit row (who, what, when,
+ * outcome), refusals included; every log line of a run carries its run id and model.
  */
 export class BatchOperations {
   private readonly inFlight = new Map<string, TrackedRun>();
@@ -123,58 +139,62 @@ export class BatchOperations {
 
   /**
    * Starts a run and resolves once it has its id and `running` record; the run goes on in the
-   * background (`completion()` follows it). Rejects, with an audit row, when it cannot start:
-   * RunInProgressError while another run of the model is under way, or why the model cannot load.
+   * background. Rejects, with an audit row, when it cannot start: RunInProgressError while another
+   * run of the model is under way, an unknown model, or why the model cannot load.
    */
   async startRun(model: string, actor: string, trigger: string): Promise<BatchRunRecord> {
-    const deployment = this.deployment(model);
-    const flight = new TrackedRun(trigger);
-    let lastRows = 0;
-    const execution = this.deps.runBatch.execute({
-      deployment,
-      actor,
-      signal: flight.cancel.signal,
-      onStarted: (run) => {
-        flight.begin(run);
-        this.inFlight.set(model, flight);
-        this.deps.observer?.started(run);
-        this.runLog(run).info({ trigger, actor, modelVersion: run.modelVersion, dataCutoff: run.dataCutoff }, 'run started');
-      },
-      onProgress: (progress) => {
-        flight.progress = progress;
-        this.logProgress(flight);
-        this.deps.observer?.progressed(model, progress.rowsRead - lastRows);
-        lastRows = progress.rowsRead;
-      },
-      onStageTimed: (stage, milliseconds) => this.deps.observer?.stageTimed(model, stage, milliseconds),
-    });
-    flight.done = execution.then(
-      (result) => this.finished(result, flight),
-      (error: unknown) => this.broke(error, flight),
-    );
+    return (await this.launch(model, actor, trigger)).run!;
+  }
+
+  private async launch(model: string, actor: string, trigger: string): Promise<TrackedRun> {
+    const flight = new TrackedRun(trigger, actor);
     try {
+      const deployment = this.deployment(model);
+      let lastRows = 0;
+      const execution = this.deps.runBatch.execute({
+        deployment,
+        actor,
+        signal: flight.cancel.signal,
+        onStarted: (run) => {
+          flight.begin(run);
+          this.inFlight.set(model, flight);
+          this.deps.observer?.started(run);
+          this.runLog(run).info({ trigger, actor, modelVersion: run.modelVersion, dataCutoff: run.dataCutoff }, 'run started');
+        },
+        onProgress: (progress) => {
+          flight.progress = progress;
+          this.logProgress(flight);
+          this.deps.observer?.progressed(model, progress.rowsRead - lastRows);
+          lastRows = progress.rowsRead;
+        },
+        onStageTimed: (stage, milliseconds) => this.deps.observer?.stageTimed(model, stage, milliseconds),
+      });
+      flight.done = execution.then(
+        (result) => this.finished(result, flight),
+        (error: unknown) => this.broke(error, flight),
+      );
       // onStarted runs before the run can end, so a settled run here means it never started.
       await Promise.race([flight.started, execution]);
-      const run = flight.run!;
-      await this.audit({ actor, action: 'run.start', model, target: run.runId, outcome: 'accepted', detail: JSON.stringify({ trigger }) });
-      return run;
     } catch (error) {
-      await this.audit({ actor, action: 'run.start', model, target: '', outcome: 'rejected', detail: JSON.stringify({ trigger, error: errorText(error) }) });
+      await this.audit({ actor, action: 'run.start', model, target: '', outcome: refusalOutcome(error), detail: JSON.stringify({ trigger, error: errorText(error) }) });
       throw error;
     }
+    await this.audit({ actor, action: 'run.start', model, target: flight.run!.runId, outcome: 'accepted', detail: JSON.stringify({ trigger }) });
+    flight.startWasAudited();
+    return flight;
   }
 
   /** Starts a run and waits for its outcome (CLI, start-up, cron). */
   async runToCompletion(model: string, actor: string, trigger: string, onProgress?: (flight: RunInFlight) => void): Promise<BatchRunResult> {
-    const run = await this.startRun(model, actor, trigger);
-    const flight = this.inFlight.get(model);
+    const flight = await this.launch(model, actor, trigger);
+    const run = flight.run!;
     const report = (): void => {
       const progress = this.progress(model);
       if (progress !== undefined) onProgress?.(progress);
     };
     const timer = onProgress === undefined ? undefined : setInterval(report, 250);
     try {
-      const result = await flight?.done;
+      const result = await flight.done;
       if (result === undefined) {
         const failed = await this.deps.runs.get(run.runId);
         throw new RunFailedError(`run ${run.runId} of model ${model} failed: ${failed?.error ?? 'unknown error'}`);
@@ -210,14 +230,14 @@ export class BatchOperations {
   }
 
   async rollback(model: string, actor: string): Promise<ServingPointer> {
-    this.deployment(model);
     try {
+      this.deployment(model);
       const pointer = await this.deps.rollbackRun.execute(model, actor);
       await this.audit({ actor, action: 'run.rollback', model, target: pointer.runId, outcome: 'accepted', detail: '' });
       this.deps.log.info({ model, runId: pointer.runId, actor }, 'rolled back');
       return pointer;
     } catch (error) {
-      await this.audit({ actor, action: 'run.rollback', model, target: '', outcome: 'rejected', detail: JSON.stringify({ error: errorText(error) }) });
+      await this.audit({ actor, action: 'run.rollback', model, target: '', outcome: refusalOutcome(error), detail: JSON.stringify({ error: errorText(error) }) });
       throw error;
     }
   }
@@ -253,7 +273,7 @@ export class BatchOperations {
     await Promise.all(running.map((flight) => flight.done));
   }
 
-  private finished(result: BatchRunResult, flight: TrackedRun): BatchRunResult {
+  private async finished(result: BatchRunResult, flight: TrackedRun): Promise<BatchRunResult> {
     const { run, report } = result;
     const durationMs = performance.now() - flight.startedAtMs;
     this.inFlight.delete(run.model);
@@ -261,10 +281,19 @@ export class BatchOperations {
     const fields = { rows: run.rows, durationMs: Math.round(durationMs), passed: report.passed, droppedRuns: result.droppedRuns };
     if (result.published) this.runLog(run).info(fields, 'run published');
     else this.runLog(run).warn({ ...fields, error: run.error }, 'run failed verification; the previous run keeps serving');
+    await flight.startAudited;
+    await this.audit({
+      actor: flight.actor,
+      action: 'run.publish',
+      model: run.model,
+      target: run.runId,
+      outcome: result.published ? 'accepted' : 'failed',
+      detail: result.published ? JSON.stringify({ rows: run.rows, droppedRuns: result.droppedRuns }) : run.error,
+    });
     return result;
   }
 
-  private broke(error: unknown, flight: TrackedRun): undefined {
+  private async broke(error: unknown, flight: TrackedRun): Promise<undefined> {
     const run = flight.run;
     // A run that never started was refused to its caller; only a started run is followed here.
     if (run === undefined) return undefined;
@@ -272,6 +301,8 @@ export class BatchOperations {
     this.deps.observer?.finished(run.model, 'failed', performance.now() - flight.startedAtMs);
     if (error instanceof RunCancelledError) this.runLog(run).warn({ reason: error.message }, 'run cancelled, partitions dropped');
     else this.runLog(run).error({ err: error }, 'run failed');
+    await flight.startAudited;
+    await this.audit({ actor: flight.actor, action: 'run.publish', model: run.model, target: run.runId, outcome: 'failed', detail: errorText(error) });
     return undefined;
   }
 

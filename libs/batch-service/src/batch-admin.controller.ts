@@ -31,7 +31,7 @@ const BATCH_ERROR_STATUS = {
   NOTHING_TO_ROLL_BACK: HttpStatus.CONFLICT,
 } as const;
 
-/** The batch layer's admin API: every route needs an admin key and every action is audited. */
+/** The batch layer's admin API: every route needs an admin key; starts and rollbacks are audited, refusals included. */
 @ApiTags('batch admin')
 @ApiSecurity('api-key')
 @RequireScope('admin')

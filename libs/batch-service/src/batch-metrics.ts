@@ -15,7 +15,7 @@ export class BatchMetrics implements RunObserver {
   /** `models` is asked at each scrape: the deployments are known only once the layer is built. */
   constructor(registry: Registry, pointers: ServingPointers, models: () => readonly string[]) {
     const registers = [registry];
-    this.rowsScored = new Counter({ name: 'batch_rows_scored_total', help: 'Source rows read and scored by batch runs', labelNames: ['model'], registers });
+    this.rowsScored = new Counter({ name: 'batch_rows_scored_total', help: 'Source rows processed by batch runs (scored, or rejected as unusable)', labelNames: ['model'], registers });
     this.stageSeconds = new Counter({
       name: 'batch_stage_seconds_total',
       help: 'Busy time of batch runs per stage (read, score, write, verify, publish)',

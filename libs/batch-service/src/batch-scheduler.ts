@@ -32,7 +32,7 @@ export class BatchScheduler implements OnApplicationBootstrap {
     this.startUp().catch((error: unknown) => this.logger.error({ err: error }, 'batch layer start-up failed'));
   }
 
-  /** When the model's cron fires next (epoch ms), or null when the scheduler is off. */
+  /** When the model's cron fires next (epoch ms); null when the scheduler is off or start-up is not done. */
   nextRunAt(model: string): number | null {
     if (!this.schedules.doesExist('cron', jobName(model))) return null;
     return this.schedules.getCronJob(jobName(model)).nextDate().toMillis();

@@ -41,7 +41,7 @@ export async function ensureChurnDemo({ engine, modelStoreDir, sourceRows, log }
   const registry = new ModelRegistry(new ModelRegistryRepository(engine), new DirectoryModelPackageStore(modelStoreDir));
   let trainedVersion: string | null = null;
   if ((await registry.active(CHURN_MODEL_NAME)) === undefined) {
-    log.info({ model: CHURN_MODEL_NAME, version: DEMO_VERSION }, 'training the demo model (once, about a minute)');
+    log.info({ model: CHURN_MODEL_NAME, version: DEMO_VERSION }, 'training the demo model (once, about 30 s on 2 cores)');
     const workDir = await mkdtemp(join(tmpdir(), 'churn-demo-'));
     try {
       const packageDir = join(workDir, 'package');

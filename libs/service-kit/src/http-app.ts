@@ -3,7 +3,9 @@ import { type IEntryNestModule, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { Registry } from 'prom-client';
 import { API_KEY_HEADER } from './api-key.guard';
+import { recordHttpMetrics } from './metrics';
 
 export interface HttpAppOptions {
   readonly title: string;
@@ -16,14 +18,15 @@ export interface HttpAppOptions {
 export const API_DOCS_PATH = 'docs';
 
 /**
- * A service's Nest application on fastify: pino as its logger, a clean stop on SIGTERM and SIGINT,
- * OpenAPI at /docs-json and Swagger UI at /docs.
+ * A service's Nest application on fastify: pino as its logger, per-route latency metrics, a clean
+ * stop on SIGTERM and SIGINT, OpenAPI at /docs-json and Swagger UI at /docs.
  */
 export async function createHttpApp(module: IEntryNestModule, options: HttpAppOptions): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 1_048_576 }), {
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
+  recordHttpMetrics(app.getHttpAdapter().getInstance(), app.get(Registry));
   closeOnSignals(app);
   setUpApiDocs(app, options);
   return app;

@@ -1,16 +1,16 @@
 import { ApiKeyRing, readApiKeyFile } from '@platform/access';
 import { AuditLogRepository, ClickHouseEngine, runMigrations } from '@platform/clickhouse-store';
-import { createEventStreamConfig, type EventStream, KafkaJsEventStream, pinoEventStreamLog } from '@platform/event-stream';
-import { type PlatformConfig } from '@platform/platform-config';
+import { type EventStream } from '@platform/event-stream';
+import { type PlatformConfig, platformEventStream } from '@platform/platform-config';
 import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { PinoLogger } from 'nestjs-pino';
 import { Registry } from 'prom-client';
 import { API_KEY_RING, ApiKeyGuard, AUDIT_LOG } from './api-key.guard';
 import { HealthController } from './health.controller';
 import { platformLoggerModule } from './logging';
-import { createMetricsRegistry, MetricsController, HttpMetricsInterceptor } from './metrics';
+import { createMetricsRegistry, MetricsController } from './metrics';
 import { Readiness } from './readiness';
 
 export const PLATFORM_CONFIG = Symbol('PLATFORM_CONFIG');
@@ -30,7 +30,7 @@ class EngineLifecycle implements OnApplicationShutdown {
 /**
  * What every layer's service shares, once per process: config, JSON logs, the ClickHouse engine
  * (migrated before anything uses it), Kafka when configured, API keys and the audit log behind a
- * global guard, metrics at /metrics with per-route latency, health at /health/live and /ready.
+ * global guard, metrics at /metrics, health at /health/live and /health/ready.
  */
 @Global()
 @Module({})
@@ -65,16 +65,12 @@ export class PlatformCoreModule {
         },
         {
           provide: EVENT_STREAM,
-          useFactory: (logger: PinoLogger): EventStream | null =>
-            config.kafka === undefined
-              ? null
-              : new KafkaJsEventStream(createEventStreamConfig({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, log: pinoEventStreamLog(logger.logger) })),
+          useFactory: (logger: PinoLogger): EventStream | null => platformEventStream(config, logger.logger),
           inject: [PinoLogger],
         },
         { provide: Registry, useFactory: () => createMetricsRegistry(service) },
         Readiness,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
-        { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
       ],
       exports: [PLATFORM_CONFIG, ClickHouseEngine, AUDIT_LOG, API_KEY_RING, EVENT_STREAM, Registry, Readiness],
     };
