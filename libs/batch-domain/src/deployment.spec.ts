@@ -16,6 +16,7 @@ describe('parseDeployments', () => {
       errorThreshold: 0,
       runsToKeep: 3,
       chunkRows: 65_536,
+      pipelineDepth: 2,
     });
     expect(sourceColumnOf(deployment!, 'tenure_months')).toBe('tenure_months');
   });

@@ -62,6 +62,11 @@ export const deploymentSchema = z.strictObject({
   runsToKeep: z.number().int().min(1).max(100).default(3),
   /** Rows per chunk read, scored and written. */
   chunkRows: z.number().int().min(1_024).max(1_048_576).default(65_536),
+  /**
+   * Chunks that may wait between two stages (read, score, write run concurrently): enough to keep
+   * the slowest stage busy; memory grows with chunkRows x depth.
+   */
+  pipelineDepth: z.number().int().min(1).max(16).default(2),
 });
 
 export type Deployment = z.infer<typeof deploymentSchema>;

@@ -19,6 +19,7 @@ import {
 import { type LoadedModel } from '@platform/model-package';
 import { type Deployment } from './deployment';
 import { type FeatureSource, type SourceChunk } from './feature-source';
+import { runBoundedPipeline } from './bounded-pipeline';
 import { assertLeaseHeld, type RunLease, type RunLock } from './run-lock';
 import { type RejectedRow, type RunOutputStore, type SegmentAggregate } from './run-output';
 
@@ -173,28 +174,29 @@ export class RunBatch {
       const reference = await this.referenceReport(deployment.model);
       const accumulator = new RunAccumulator(model.manifest, { reference, segmentColumns: deployment.segmentColumns });
       let rowsRead = 0;
-      const chunks = this.deps.source.read(deployment, model.manifest, snapshot)[Symbol.asyncIterator]();
-      try {
-        for (;;) {
-          const next = await timed('read', () => chunks.next());
-          if (next.done === true) break;
+      const source = this.deps.source.read(deployment, model.manifest, snapshot);
+      // Read, score and write overlap: the source is read ahead while a chunk scores, and written
+      // behind while the next one scores.
+      await runBoundedPipeline(
+        timedChunks(source, (milliseconds) => command.onStageTimed?.('read', milliseconds)),
+        async (chunk) => {
           assertMayContinue();
-          const chunk = next.value;
           const outcome = await timed('score', () => this.scoreChunk(model, chunk));
           accumulator.observeSource(chunk);
+          accumulator.observeScored(outcome.scored);
+          accumulator.observeRejects(outcome.rejects);
+          return { rowCount: chunk.rowCount, outcome };
+        },
+        async ({ rowCount, outcome }) => {
           await timed('write', async () => {
             await this.deps.output.writePredictions(deployment.model, runId, { ...outcome.scored, outputCount: model.manifest.outputs.length }, this.clock());
             await this.deps.output.writeRejects(deployment.model, runId, outcome.rejects);
           });
-          accumulator.observeScored(outcome.scored);
-          accumulator.observeRejects(outcome.rejects);
-          rowsRead += chunk.rowCount;
+          rowsRead += rowCount;
           command.onProgress?.({ runId, rowsRead, rowsTotal: snapshot.rowCount });
-        }
-      } finally {
-        // Closes the source stream when the loop stops early (an error, a lost lease).
-        await chunks.return?.();
-      }
+        },
+        deployment.pipelineDepth,
+      );
       await this.deps.runs.record({ ...base, status: 'verifying', rows: rowsRead, updatedAt: this.nextTime(base) });
       const report = await timed('verify', async () => {
         const built = buildVerificationReport({
@@ -311,6 +313,23 @@ export class RunBatch {
   /** State records of one run must be ordered; the clock may not have moved. */
   private nextTime(base: BatchRunRecord): EpochMs {
     return Math.max(this.clock(), base.updatedAt + 1);
+  }
+}
+
+/** The source's chunks, reporting how long each one took to arrive. */
+async function* timedChunks(source: AsyncIterable<SourceChunk>, onChunkTimed: (milliseconds: number) => void): AsyncGenerator<SourceChunk> {
+  const chunks = source[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const startedAt = performance.now();
+      const next = await chunks.next();
+      onChunkTimed(performance.now() - startedAt);
+      if (next.done === true) return;
+      yield next.value;
+    }
+  } finally {
+    // Closes the source stream when the pipeline stops early (an error, a lost lease).
+    await chunks.return?.();
   }
 }
 
