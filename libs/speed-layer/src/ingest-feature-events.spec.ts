@@ -1,0 +1,128 @@
+import { type FeatureEvent, type SpeedPrediction } from '@platform/domain';
+import { type ConsumedMessage } from '@platform/event-stream';
+import { type LoadedModel, parseModelManifest } from '@platform/model-package';
+import { type DeadLetterMessage, parseDeadLetterMessage } from '@platform/speed-domain';
+import { commitPositions, IngestFeatureEvents, type ServingModel } from './ingest-feature-events';
+
+const manifest = parseModelManifest(
+  {
+    manifestVersion: 1,
+    name: 'churn',
+    version: '2.0.0',
+    format: 'layers-model',
+    features: [
+      { name: 'tenure', type: 'numeric' },
+      { name: 'plan', type: 'categorical', categories: ['basic', 'pro'] },
+    ],
+    outputs: [{ name: 'p', min: 0, max: 1 }],
+  },
+  'test',
+);
+
+/** Scores a row as tenure / 100, so each prediction says which event it came from. */
+const model: LoadedModel = {
+  manifest,
+  packageDir: '/models/churn/2.0.0',
+  score: async (columns, rowCount) => ({ outputs: Float32Array.from(columns['tenure']!.subarray(0, rowCount), (tenure) => tenure / 100), rowCount, rejections: [] }),
+  dispose: () => undefined,
+};
+
+const NOW = 1_800_000_000_000;
+let nextOffset = 0;
+
+function message(value: unknown, partition = 0): ConsumedMessage {
+  return {
+    topic: 'feature-events',
+    partition,
+    offset: String(nextOffset++),
+    key: null,
+    value: typeof value === 'string' ? Buffer.from(value) : Buffer.from(JSON.stringify(value)),
+    headers: {},
+    timestamp: NOW,
+  };
+}
+
+const event = (eventId: string, eventTime: number, tenure: number, model = 'churn') => ({
+  schema: 'feature-event/v1',
+  eventId,
+  entityId: `customer-${eventId}`,
+  eventTime,
+  model,
+  features: { tenure, plan: 'pro' },
+});
+
+function harness(serving: ServingModel | undefined, failAppend = false) {
+  const calls: string[] = [];
+  const appended: FeatureEvent[] = [];
+  const predicted: SpeedPrediction[] = [];
+  const deadLetters: DeadLetterMessage[] = [];
+  const ingest = new IngestFeatureEvents({
+    servingModels: () => new Map(serving === undefined ? [] : [['churn', serving]]),
+    manifests: () => new Map([['churn', manifest]]),
+    masterDataset: {
+      append: async (events) => {
+        calls.push('append');
+        if (failAppend) throw new Error('ClickHouse is down');
+        appended.push(...events);
+      },
+    },
+    predictions: { insert: async (rows) => void (calls.push('predict'), predicted.push(...rows)) },
+    sendDeadLetters: async (messages) => void (calls.push('dead-letter'), deadLetters.push(...messages)),
+    allowedClockSkewMs: 60_000,
+    clock: () => NOW,
+  });
+  return { ingest, calls, appended, predicted, deadLetters };
+}
+
+describe('IngestFeatureEvents', () => {
+  it('dead-letters invalid messages, keeps every valid event, scores the on-time ones with the serving version', async () => {
+    const { ingest, calls, appended, predicted, deadLetters } = harness({ modelVersion: '2.0.0', dataCutoff: NOW - 10_000, model });
+    const batch = [
+      message(event('a', NOW - 1_000, 10)),
+      message('{not json'),
+      message(event('late', NOW - 20_000, 30)),
+      message(event('b', NOW - 500, 20), 1),
+      message(event('a', NOW - 1_000, 10)),
+      message(event('x', NOW, 5, 'fraud')),
+    ];
+    const outcome = await ingest.ingest(batch);
+
+    expect(calls).toEqual(['dead-letter', 'append', 'predict']);
+    expect(outcome).toMatchObject({ appended: 3, scored: 2, late: 1, unscored: 0, duplicates: 1, deadLettered: { 'not-json': 1, 'unknown-model': 1 } });
+    expect(appended.map((e) => e.eventId).sort()).toEqual(['a', 'b', 'late']);
+    expect(appended.find((e) => e.eventId === 'a')!.source.offset).toBe(batch[4]!.offset);
+    expect(predicted.map((p) => [p.eventId, p.modelVersion, p.outputs[0]]).sort()).toEqual([
+      ['a', '2.0.0', expect.closeTo(0.1, 6)],
+      ['b', '2.0.0', expect.closeTo(0.2, 6)],
+    ]);
+    expect(deadLetters.map((letter) => parseDeadLetterMessage(letter).reason).sort()).toEqual(['not-json', 'unknown-model']);
+    expect(outcome.positions).toEqual([
+      { topic: 'feature-events', partition: 0, offset: String(Number(batch[5]!.offset) + 1) },
+      { topic: 'feature-events', partition: 1, offset: String(Number(batch[3]!.offset) + 1) },
+    ]);
+  });
+
+  it('keeps the events of a model without a published run, unscored', async () => {
+    const { ingest, predicted, appended } = harness(undefined);
+    const outcome = await ingest.ingest([message(event('c', NOW - 1_000, 10))]);
+    expect(outcome).toMatchObject({ appended: 1, scored: 0, unscored: 1 });
+    expect(appended).toHaveLength(1);
+    expect(predicted).toEqual([]);
+  });
+
+  it('throws when a write fails and scores nothing, so the caller commits nothing and the batch comes again', async () => {
+    const { ingest, calls } = harness({ modelVersion: '2.0.0', dataCutoff: 0, model }, true);
+    await expect(ingest.ingest([message(event('d', NOW - 1_000, 10))])).rejects.toThrow('ClickHouse is down');
+    expect(calls).toEqual(['append']);
+  });
+});
+
+describe('commitPositions', () => {
+  it('resumes each partition after its highest offset, beyond 2^53 exactly', () => {
+    const at = (partition: number, offset: string) => ({ ...message({}), partition, offset });
+    expect(commitPositions([at(0, '9007199254740993'), at(0, '5'), at(2, '7')])).toEqual([
+      { topic: 'feature-events', partition: 0, offset: '9007199254740994' },
+      { topic: 'feature-events', partition: 2, offset: '8' },
+    ]);
+  });
+});

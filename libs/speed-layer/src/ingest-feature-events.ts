@@ -1,0 +1,162 @@
+import { type CommitPosition, type ConsumedMessage } from '@platform/event-stream';
+import { type EpochMs, type FeatureEvent, type SpeedPrediction } from '@platform/domain';
+import { type FeatureColumns, FeaturePreprocessor, type LoadedModel, type ModelManifest } from '@platform/model-package';
+import {
+  buildDeadLetterMessage,
+  type DeadLetterMessage,
+  type DeadLetterReason,
+  dedupeRedeliveries,
+  isLateEvent,
+  validateFeatureEvent,
+} from '@platform/speed-domain';
+
+/** The model the speed layer scores a deployment with: the current run's version and cut-off. */
+export interface ServingModel {
+  readonly modelVersion: string;
+  /** Events at or before it are late: kept in the master dataset, not scored. */
+  readonly dataCutoff: EpochMs;
+  readonly model: LoadedModel;
+}
+
+export interface IngestDependencies {
+  /** By model name; a model absent here has no published run yet: its events are kept, not scored. */
+  readonly servingModels: () => ReadonlyMap<string, ServingModel>;
+  /** Manifests events are validated against (every deployed model, published or not). */
+  readonly manifests: () => ReadonlyMap<string, ModelManifest>;
+  readonly masterDataset: { append(events: readonly FeatureEvent[]): Promise<void> };
+  readonly predictions: { insert(rows: readonly SpeedPrediction[]): Promise<void> };
+  /** Resolves once the broker has the dead letters (they must be durable before offsets move). */
+  readonly sendDeadLetters: (messages: readonly DeadLetterMessage[]) => Promise<void>;
+  readonly allowedClockSkewMs: number;
+  readonly clock?: () => EpochMs;
+}
+
+export interface IngestOutcome {
+  /** Where each partition resumes: past every message of the batch, dead letters included. */
+  readonly positions: CommitPosition[];
+  readonly appended: number;
+  readonly scored: number;
+  readonly late: number;
+  /** Valid events of a model without a published run, or rows its preprocessing cannot use. */
+  readonly unscored: number;
+  readonly duplicates: number;
+  readonly deadLettered: Partial<Record<DeadLetterReason, number>>;
+}
+
+/**
+ * One micro-batch of consumed messages into the platform, in the order that loses nothing:
+ * invalid messages to the dead-letter topic, valid events appended to the master dataset, on-time
+ * events scored with their model's serving version into `speed_predictions`. Only then may the
+ * caller commit the returned positions; any failure throws and nothing is committed, so the batch
+ * is redelivered (and de-duplicated by event id downstream).
+ */
+export class IngestFeatureEvents {
+  private readonly clock: () => EpochMs;
+  private readonly preprocessors = new WeakMap<ModelManifest, FeaturePreprocessor>();
+
+  constructor(private readonly deps: IngestDependencies) {
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  async ingest(messages: readonly ConsumedMessage[]): Promise<IngestOutcome> {
+    const now = this.clock();
+    const manifests = this.deps.manifests();
+    const deadLetters: DeadLetterMessage[] = [];
+    const deadLettered: Partial<Record<DeadLetterReason, number>> = {};
+    const valid: FeatureEvent[] = [];
+    for (const message of messages) {
+      const validation = validateFeatureEvent(message.value, { now, allowedClockSkewMs: this.deps.allowedClockSkewMs, manifests });
+      if (validation.ok) {
+        valid.push({ ...validation.event, source: { topic: message.topic, partition: message.partition, offset: message.offset }, ingestedAt: now });
+      } else {
+        deadLetters.push(buildDeadLetterMessage(message, validation, now));
+        deadLettered[validation.reason] = (deadLettered[validation.reason] ?? 0) + 1;
+      }
+    }
+    const { events, dropped } = dedupeRedeliveries(valid);
+    if (deadLetters.length > 0) await this.deps.sendDeadLetters(deadLetters);
+    if (events.length > 0) await this.deps.masterDataset.append(events);
+    const scoring = await this.score(events, now);
+    if (scoring.rows.length > 0) await this.deps.predictions.insert(scoring.rows);
+    return {
+      positions: commitPositions(messages),
+      appended: events.length,
+      scored: scoring.scored,
+      late: scoring.late,
+      unscored: scoring.unscored,
+      duplicates: dropped,
+      deadLettered,
+    };
+  }
+
+  /** Scores each model's on-time events with its serving version, one tensor per model. */
+  private async score(events: readonly FeatureEvent[], now: EpochMs): Promise<{ rows: SpeedPrediction[]; scored: number; late: number; unscored: number }> {
+    const servingModels = this.deps.servingModels();
+    const byModel = new Map<string, FeatureEvent[]>();
+    let late = 0;
+    let unscored = 0;
+    for (const event of events) {
+      const serving = servingModels.get(event.model);
+      if (serving === undefined) unscored++;
+      else if (isLateEvent(event, serving.dataCutoff)) late++;
+      else {
+        const modelEvents = byModel.get(event.model);
+        if (modelEvents === undefined) byModel.set(event.model, [event]);
+        else modelEvents.push(event);
+      }
+    }
+    const rows: SpeedPrediction[] = [];
+    for (const [model, modelEvents] of byModel) {
+      const serving = servingModels.get(model)!;
+      const result = await serving.model.score(this.columnsOf(serving.model.manifest, modelEvents), modelEvents.length);
+      const width = serving.model.manifest.outputs.length;
+      const rejected = new Set(result.rejections.map((rejection) => rejection.row));
+      unscored += rejected.size;
+      modelEvents.forEach((event, row) => {
+        if (rejected.has(row)) return;
+        rows.push({
+          model,
+          modelVersion: serving.modelVersion,
+          entityId: event.entityId,
+          eventId: event.eventId,
+          eventTime: event.eventTime,
+          outputs: Array.from(result.outputs.subarray(row * width, (row + 1) * width)),
+          scoredAt: now,
+          source: event.source,
+        });
+      });
+    }
+    return { rows, scored: rows.length, late, unscored };
+  }
+
+  /** Events as the model's feature columns: NaN for a missing number, category codes for strings. */
+  private columnsOf(manifest: ModelManifest, events: readonly FeatureEvent[]): FeatureColumns {
+    let preprocessor = this.preprocessors.get(manifest);
+    if (preprocessor === undefined) {
+      preprocessor = new FeaturePreprocessor(manifest);
+      this.preprocessors.set(manifest, preprocessor);
+    }
+    const columns: Record<string, Float64Array | Int32Array> = {};
+    for (const feature of manifest.features) {
+      if (feature.type === 'numeric') {
+        columns[feature.name] = Float64Array.from(events, (event) => event.numericFeatures[feature.name] ?? NaN);
+      } else {
+        const codes = preprocessor;
+        columns[feature.name] = Int32Array.from(events, (event) => codes.encodeCategory(feature.name, event.categoricalFeatures[feature.name]));
+      }
+    }
+    return columns;
+  }
+}
+
+/** Per partition, the offset after the last message of the batch. */
+export function commitPositions(messages: readonly ConsumedMessage[]): CommitPosition[] {
+  const next = new Map<string, CommitPosition>();
+  for (const { topic, partition, offset } of messages) {
+    const key = `${topic}\u0000${partition}`;
+    const after = (BigInt(offset) + 1n).toString();
+    const known = next.get(key);
+    if (known === undefined || BigInt(known.offset) < BigInt(after)) next.set(key, { topic, partition, offset: after });
+  }
+  return [...next.values()];
+}
