@@ -1,0 +1,369 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ClickHouseEngine, type EngineConfig, type EngineKind } from '@platform/clickhouse-store';
+import { CHURN_DEMO_TABLE } from '@platform/demo-churn';
+import {
+  type EndToEndResult,
+  errorFileOf,
+  type IoCeilingResult,
+  type PhaseName,
+  type PhaseResult,
+  type PhaseSpec,
+  type PrepareResult,
+  RUN_STAGES,
+  type ScoringCeilingResult,
+  type StageInterval,
+} from './batch-throughput-phases';
+import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile-summary';
+import { type MemoryAndCpu } from './peak-rss-sampler';
+import { type ClickHouseServer, ensureClickHouseServer } from './local-clickhouse-server';
+
+/**
+ * Batch run throughput, end to end, beside its two ceilings measured in the same run:
+ *
+ *   npm run bench -- batch-throughput [--rows 1000000,10000000] [--engines chdb,server]
+ *       [--chunk-rows N] [--pipeline-depth N] [--source snapshot|table] [--profile-rows N|0]
+ *       [--scoring-held-rows N] [--timeout-minutes M]
+ *
+ * Per engine and row count, on a fresh database holding the demo source and the demo model:
+ *  - end to end: one run through createRunBatch(...).execute (read, score, write, verify, publish);
+ *  - I/O ceiling: the run's source read and prediction write (constant outputs), no scoring;
+ *  - scoring ceiling: LoadedModel.score over chunks already in memory (at most --scoring-held-rows
+ *    held, scored over and over up to the row count).
+ * Every phase runs in a child process of its own, so each peak RSS is that phase's. With
+ * --profile-rows (default: the first row count), one more end-to-end run is profiled
+ * (node --cpu-prof) and summarised by category and run stage. `--source table` reads the demo table
+ * as is instead of the deployment's snapshot (latest row per entity: a sort over every column):
+ * the same rows, since the demo holds one row per entity, so it shows what the snapshot costs.
+ */
+
+const CHILD_ENTRY = join(__dirname, 'batch-throughput-child.ts');
+const REPO_ROOT = join(__dirname, '..', '..');
+const MB = 1024 * 1024;
+
+interface Options {
+  readonly rows: readonly number[];
+  readonly engines: readonly EngineKind[];
+  readonly deploymentOverrides: Readonly<Record<string, unknown>>;
+  readonly profileRows: number;
+  readonly scoringHeldRows: number;
+  readonly timeoutMs: number;
+}
+
+interface Measurement {
+  readonly engine: EngineKind;
+  readonly rows: number;
+  prepare: PrepareResult | undefined;
+  endToEnd: EndToEndResult | undefined;
+  io: IoCeilingResult | undefined;
+  scoring: ScoringCeilingResult | undefined;
+  profile: { readonly run: EndToEndResult; readonly summary: string[]; readonly file: string } | undefined;
+  readonly failures: string[];
+}
+
+function numberList(text: string, option: string): number[] {
+  const values = text.split(',').map((part) => Number(part.trim().replaceAll('_', '')));
+  if (values.some((value) => !Number.isInteger(value) || value <= 0)) throw new Error(`${option} takes positive integers separated by commas, got ${text}`);
+  return values;
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string', default: '1000000,10000000' },
+      engines: { type: 'string', default: 'chdb,server' },
+      'chunk-rows': { type: 'string' },
+      'pipeline-depth': { type: 'string' },
+      source: { type: 'string', default: 'snapshot' },
+      'profile-rows': { type: 'string' },
+      'scoring-held-rows': { type: 'string', default: '1048576' },
+      'timeout-minutes': { type: 'string', default: '20' },
+    },
+  });
+  const rows = numberList(values.rows, '--rows');
+  if (values.source !== 'snapshot' && values.source !== 'table') throw new Error(`--source takes snapshot or table, got ${values.source}`);
+  const engines = values.engines.split(',').map((engine) => engine.trim());
+  for (const engine of engines) if (engine !== 'chdb' && engine !== 'server') throw new Error(`--engines takes chdb and/or server, got ${engine}`);
+  return {
+    rows,
+    engines: engines as EngineKind[],
+    deploymentOverrides: {
+      ...(values['chunk-rows'] === undefined ? {} : { chunkRows: numberList(values['chunk-rows'], '--chunk-rows')[0]! }),
+      ...(values['pipeline-depth'] === undefined ? {} : { pipelineDepth: numberList(values['pipeline-depth'], '--pipeline-depth')[0]! }),
+      // The demo source holds one row per entity: read as a plain table, the rows are the snapshot's.
+      ...(values.source === 'table' ? { source: { kind: 'table', table: CHURN_DEMO_TABLE } } : {}),
+    },
+    profileRows: values['profile-rows'] === undefined ? rows[0]! : Number(values['profile-rows']),
+    scoringHeldRows: numberList(values['scoring-held-rows'], '--scoring-held-rows')[0]!,
+    timeoutMs: Number(values['timeout-minutes']) * 60_000,
+  };
+}
+
+/** The commit measured, with a mark when the working tree differs from it. */
+function revision(): string {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'libs', 'apps', 'config') === '' ? '' : ' + uncommitted changes'}`;
+  } catch {
+    return `not a git checkout (${REPO_ROOT})`;
+  }
+}
+
+function log(message: string): void {
+  process.stderr.write(`[batch-throughput] ${message}\n`);
+}
+
+/** Runs one phase in a child process (its stdout and stderr go to our stderr); kills it past the timeout. */
+async function runChild<P extends PhaseName>(
+  spec: PhaseSpec & { readonly phase: P },
+  timeoutMs: number,
+  cpuProfile: { readonly dir: string; readonly name: string } | null,
+): Promise<Extract<PhaseResult, { readonly phase: P }>> {
+  const specFile = `${spec.resultFile}.spec.json`;
+  writeFileSync(specFile, JSON.stringify(spec));
+  const profileArgs = cpuProfile === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfile.dir}`, `--cpu-prof-name=${cpuProfile.name}`];
+  const child = spawn(process.execPath, [...process.execArgv, ...profileArgs, CHILD_ENTRY, specFile], { stdio: ['ignore', 2, 2] });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  clearTimeout(timer);
+  if (timedOut) throw new Error(`${spec.phase} exceeded ${timeoutMs / 60_000} min and was killed`);
+  if (code !== 0) {
+    const reason = existsSync(errorFileOf(spec)) ? readFileSync(errorFileOf(spec), 'utf8').replace(/\s+/g, ' ').slice(0, 400) : 'its error is above';
+    throw new Error(`${spec.phase} failed (exit ${code ?? signal}): ${reason}`);
+  }
+  const result = JSON.parse(readFileSync(spec.resultFile, 'utf8')) as PhaseResult;
+  if (result.phase !== spec.phase) throw new Error(`${spec.phase} wrote a ${result.phase} result`);
+  return result as Extract<PhaseResult, { readonly phase: P }>;
+}
+
+function engineConfig(engine: EngineKind, server: ClickHouseServer | null, workDir: string, database: string): EngineConfig {
+  if (engine === 'chdb') return { kind: 'chdb', path: join(workDir, 'chdb'), database };
+  if (server === null) throw new Error('the server engine needs a server');
+  return { kind: 'server', url: server.url, database };
+}
+
+async function measure(engine: EngineKind, rows: number, options: Options, server: ClickHouseServer | null, profileDir: string): Promise<Measurement> {
+  const measurement: Measurement = { engine, rows, prepare: undefined, endToEnd: undefined, io: undefined, scoring: undefined, profile: undefined, failures: [] };
+  const workDir = mkdtempSync(join(tmpdir(), `batch-throughput-${engine}-${rows}-`));
+  const config = engineConfig(engine, server, workDir, `bench_${rows}_${Date.now().toString(36)}`);
+  const spec = <P extends PhaseName>(phase: P, tag: string = phase): PhaseSpec & { readonly phase: P } => ({
+    phase,
+    engine: config,
+    rows,
+    deploymentOverrides: options.deploymentOverrides,
+    registryDir: join(workDir, 'models'),
+    lockDir: join(workDir, 'locks'),
+    serverPid: engine === 'server' ? (server?.pid ?? null) : null,
+    scoringHeldRows: options.scoringHeldRows,
+    resultFile: join(workDir, `${tag}.json`),
+  });
+  mkdirSync(join(workDir, 'locks'));
+  const attempt = async <T extends PhaseResult>(label: string, step: () => Promise<T>): Promise<T | undefined> => {
+    log(`${engine}, ${rows.toLocaleString('en-US')} rows: ${label}`);
+    try {
+      return await step();
+    } catch (error) {
+      measurement.failures.push(`${label}: ${(error as Error).message}`);
+      log(`${engine}, ${rows} rows: ${label} FAILED: ${(error as Error).message}`);
+      return undefined;
+    }
+  };
+  try {
+    measurement.prepare = await attempt('prepare (demo source, OPTIMIZE FINAL, model)', () => runChild(spec('prepare'), options.timeoutMs, null));
+    if (measurement.prepare === undefined) return measurement;
+    measurement.endToEnd = await attempt('end to end', () => runChild(spec('end-to-end'), options.timeoutMs, null));
+    measurement.io = await attempt('I/O ceiling', () => runChild(spec('io-ceiling'), options.timeoutMs, null));
+    measurement.scoring = await attempt('scoring ceiling', () => runChild(spec('scoring-ceiling'), options.timeoutMs, null));
+    if (rows === options.profileRows) {
+      const name = `${engine}-${rows}.cpuprofile`;
+      const run = await attempt('end to end, CPU-profiled', () =>
+        runChild(spec('end-to-end', 'end-to-end-profiled'), options.timeoutMs, { dir: profileDir, name }),
+      );
+      if (run !== undefined) {
+        const file = join(profileDir, name);
+        const title = `${engine}, ${rows.toLocaleString('en-US')} rows, profiled run ${rate(run.rows / run.wallSeconds)} rows/s`;
+        measurement.profile = { run, file, summary: formatProfileSummary(title, summarizeCpuProfile(file, run.runWindow, run.stageIntervals)) };
+      }
+    }
+    return measurement;
+  } finally {
+    if (engine === 'server') {
+      const dropping = await ClickHouseEngine.open(config);
+      await dropping.dropDatabase();
+      await dropping.close();
+    }
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+function rate(rowsPerSecond: number): string {
+  return rowsPerSecond >= 1e6 ? `${(rowsPerSecond / 1e6).toFixed(2)}M` : `${(rowsPerSecond / 1e3).toFixed(0)}k`;
+}
+
+function mb(bytes: number): string {
+  return (bytes / MB).toFixed(0);
+}
+
+function seconds(value: number): string {
+  return value.toFixed(2);
+}
+
+function orDash<T>(value: T | undefined, show: (value: T) => string): string {
+  return value === undefined ? '—' : show(value);
+}
+
+/** CPU time per row of every thread of ours, plus the server's when it was sampled. */
+function cpuPerRow(memory: MemoryAndCpu, rows: number): string {
+  const ours = (memory.processCpuSeconds / rows) * 1e6;
+  return memory.server === null ? ours.toFixed(1) : `${ours.toFixed(1)} + ${((memory.server.cpuSeconds / rows) * 1e6).toFixed(1)}`;
+}
+
+function ceilingRates(m: Measurement): { io?: number; scoring?: number } {
+  return {
+    ...(m.io === undefined ? {} : { io: m.io.rows / m.io.wallSeconds }),
+    ...(m.scoring === undefined ? {} : { scoring: m.scoring.rowsScored / m.scoring.wallSeconds }),
+  };
+}
+
+function mainTable(measurements: readonly Measurement[]): string[] {
+  const lines = [
+    '| engine | rows | end-to-end rows/s | wall s | I/O ceiling rows/s | scoring ceiling rows/s | end-to-end / lower ceiling | lower ceiling | peak RSS MB |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const m of measurements) {
+    const e2e = m.endToEnd;
+    const { io, scoring } = ceilingRates(m);
+    const lower = io === undefined || scoring === undefined ? undefined : Math.min(io, scoring);
+    const e2eRate = e2e === undefined ? undefined : e2e.rows / e2e.wallSeconds;
+    const scoringNote = m.scoring !== undefined && m.scoring.rowsHeld < m.rows ? ` (${(m.scoring.rowsHeld / 1e6).toFixed(2)}M held, repeated)` : '';
+    lines.push(
+      `| ${m.engine} | ${m.rows.toLocaleString('en-US')} | ${orDash(e2eRate, rate)} | ${orDash(e2e, (r) => seconds(r.wallSeconds))} | ${orDash(io, rate)} | ` +
+        `${orDash(scoring, rate)}${scoringNote} | ${e2eRate === undefined || lower === undefined ? '—' : (e2eRate / lower).toFixed(2)} | ` +
+        `${lower === undefined ? '—' : lower === io ? 'I/O' : 'scoring'} | ${orDash(e2e, (r) => mb(Math.max(r.memory.peakRssBytes, r.memory.lifetimeMaxRssBytes)))} |`,
+    );
+  }
+  return lines;
+}
+
+/** Seconds covered by at least one interval: busy times overlap once the run pipelines its stages. */
+function coveredSeconds(intervals: readonly StageInterval[]): number {
+  let covered = 0;
+  let reach = -Infinity;
+  for (const { startUs, endUs } of [...intervals].sort((a, b) => a.startUs - b.startUs)) {
+    if (endUs > reach) {
+      covered += endUs - Math.max(startUs, reach);
+      reach = endUs;
+    }
+  }
+  return covered / 1e6;
+}
+
+function stageTable(measurements: readonly Measurement[]): string[] {
+  const lines = [
+    `| engine | rows | ${RUN_STAGES.map((stage) => `${stage} s`).join(' | ')} | stages overlapped s | outside stages s | wall s |`,
+    `|---|---|${RUN_STAGES.map(() => '---').join('|')}|---|---|---|`,
+  ];
+  for (const m of measurements) {
+    const e2e = m.endToEnd;
+    if (e2e === undefined) continue;
+    const busy = RUN_STAGES.reduce((sum, stage) => sum + e2e.stageSeconds[stage], 0);
+    const covered = coveredSeconds(e2e.stageIntervals);
+    lines.push(
+      `| ${m.engine} | ${m.rows.toLocaleString('en-US')} | ${RUN_STAGES.map((stage) => seconds(e2e.stageSeconds[stage])).join(' | ')} | ` +
+        `${seconds(Math.max(0, busy - covered))} | ${seconds(Math.max(0, e2e.wallSeconds - covered))} | ${seconds(e2e.wallSeconds)} |`,
+    );
+  }
+  return lines;
+}
+
+function detailTable(measurements: readonly Measurement[]): string[] {
+  const lines = [
+    '| engine | rows | source write rows/s (OPTIMIZE s) | snapshot count s | I/O ceiling read s / write s | RSS MB: end to end (run start → sampled peak / maxRSS); maxRSS of I/O, of scoring | server RSS MB in run (start → peak) | CPU µs per row, ours + server: end to end, I/O, scoring |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const m of measurements) {
+    const e2e = m.endToEnd?.memory;
+    const server = e2e?.server ?? null;
+    lines.push(
+      `| ${m.engine} | ${m.rows.toLocaleString('en-US')} | ${orDash(m.prepare, (p) => `${rate(p.rowsWritten / p.writeSeconds)} (${seconds(p.optimizeSeconds)})`)} | ` +
+        `${orDash(m.io, (io) => seconds(io.snapshotSeconds))} | ${orDash(m.io, (io) => `${seconds(io.readSeconds)} / ${seconds(io.writeSeconds)}`)} | ` +
+        `${orDash(e2e, (r) => `${mb(r.startRssBytes)} → ${mb(r.peakRssBytes)} / ${mb(r.lifetimeMaxRssBytes)}`)}; ${orDash(m.io, (io) => mb(io.memory.lifetimeMaxRssBytes))}, ` +
+        `${orDash(m.scoring, (s) => mb(s.memory.lifetimeMaxRssBytes))} | ${server === null ? '—' : `${mb(server.startRssBytes)} → ${mb(server.peakRssBytes)}`} | ` +
+        `${orDash(e2e, (r) => cpuPerRow(r, m.rows))}, ${orDash(m.io, (io) => cpuPerRow(io.memory, io.rows))}, ${orDash(m.scoring, (sc) => cpuPerRow(sc.memory, sc.rowsScored))} |`,
+    );
+  }
+  return lines;
+}
+
+function flatMemoryLines(measurements: readonly Measurement[], engines: readonly EngineKind[]): string[] {
+  const lines: string[] = [];
+  for (const engine of engines) {
+    const runs = measurements.filter((m) => m.engine === engine && m.endToEnd !== undefined).sort((a, b) => a.rows - b.rows);
+    const smallest = runs[0];
+    const largest = runs.at(-1);
+    if (smallest === undefined || largest === undefined || smallest === largest) continue;
+    const peak = (m: Measurement): number => Math.max(m.endToEnd!.memory.peakRssBytes, m.endToEnd!.memory.lifetimeMaxRssBytes);
+    lines.push(
+      `${engine}: peak RSS ${largest.rows.toLocaleString('en-US')} rows / ${smallest.rows.toLocaleString('en-US')} rows = ` +
+        `${mb(peak(largest))} / ${mb(peak(smallest))} MB = ${(peak(largest) / peak(smallest)).toFixed(2)}x (target ≤ 1.2x)`,
+    );
+  }
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const server = options.engines.includes('server') ? await ensureClickHouseServer() : null;
+  const profileDir = join(REPO_ROOT, '.run', 'bench', `batch-throughput-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(profileDir, { recursive: true });
+  const measurements: Measurement[] = [];
+  try {
+    for (const engine of options.engines) {
+      for (const rows of options.rows) measurements.push(await measure(engine, rows, options, server, profileDir));
+    }
+  } finally {
+    await server?.stop();
+  }
+  const settings = measurements.find((m) => m.endToEnd !== undefined)?.endToEnd?.settings;
+  const pipeline =
+    settings === undefined
+      ? ''
+      : `, source ${settings.source}, chunkRows ${settings.chunkRows}, ${settings.pipelineDepth === null ? 'no pipelineDepth (sequential run loop)' : `pipelineDepth ${settings.pipelineDepth}`}`;
+  const lines = [
+    `batch run throughput, demo churn model${pipeline}, revision ${revision()}, ${new Date().toISOString()}`,
+    '',
+    ...mainTable(measurements),
+    '',
+    'stage busy time of the end-to-end run (RunBatch onStageTimed); stages overlapped = busy time beyond the wall time the stages cover together; outside stages = wall time no stage covers (model load, snapshot count, run records):',
+    '',
+    ...stageTable(measurements),
+    '',
+    ...detailTable(measurements),
+    '',
+    ...flatMemoryLines(measurements, options.engines),
+  ];
+  for (const m of measurements) {
+    if (m.profile !== undefined) lines.push('', ...m.profile.summary, '', `raw profile: ${m.profile.file}`);
+  }
+  const failures = measurements.flatMap((m) => m.failures.map((failure) => `${m.engine}, ${m.rows} rows: ${failure}`));
+  if (failures.length > 0) {
+    lines.push('', 'FAILED:', ...failures);
+    process.exitCode = 1;
+  }
+  writeFileSync(join(profileDir, 'results.json'), JSON.stringify(measurements, null, 2));
+  lines.push('', `raw results: ${join(profileDir, 'results.json')}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
