@@ -63,7 +63,7 @@ describe.each(ENGINE_KINDS)('ClickHouseFeatureSource on %s', (kind) => {
     const source = new ClickHouseFeatureSource(engine());
     const fixed = deployment({ dataCutoff: 3_000 });
     const snapshot = await source.snapshot(fixed, Date.now());
-    expect(snapshot).toEqual({ dataCutoff: 3_000, rowCount: 5_000 });
+    expect(snapshot).toEqual({ dataCutoff: 3_000, rowCount: 5_000, shardCount: 1 });
     const rows = await collect(source.read(fixed, MANIFEST, snapshot));
     expect(rows.size).toBe(5_000);
     expect(rows.get('c0')).toEqual({ tenure: 0, plan: 1, region: 'south' });
@@ -77,7 +77,26 @@ describe.each(ENGINE_KINDS)('ClickHouseFeatureSource on %s', (kind) => {
     const source = new ClickHouseFeatureSource(engine());
     const filtered = deployment({ filter: "region = 'east'" });
     const snapshot = await source.snapshot(filtered, Date.now());
-    expect(snapshot).toEqual({ dataCutoff: 9_000, rowCount: 2 });
+    expect(snapshot).toEqual({ dataCutoff: 9_000, rowCount: 2, shardCount: 1 });
     expect([...(await collect(source.read(filtered, MANIFEST, snapshot))).keys()].sort()).toEqual(['c3', 'c9999']);
+  });
+
+  it('reads a snapshot larger than one shard in hash shards: every entity once, its latest row', async () => {
+    const source = new ClickHouseFeatureSource(engine());
+    const whole = deployment({ dataCutoff: 3_000 });
+    const sharded = deployment({ dataCutoff: 3_000, snapshotShardRows: 1_500 });
+    const snapshot = await source.snapshot(sharded, Date.now());
+    // 5,003 rows under the cut-off (three entities were updated): four shards.
+    expect(snapshot).toEqual({ dataCutoff: 3_000, rowCount: 5_000, shardCount: 4 });
+    let rowsRead = 0;
+    const counted = async function* (): AsyncGenerator<SourceChunk> {
+      for await (const chunk of source.read(sharded, MANIFEST, snapshot)) {
+        rowsRead += chunk.rowCount;
+        yield chunk;
+      }
+    };
+    const rows = await collect(counted());
+    expect(rowsRead).toBe(5_000);
+    expect(rows).toEqual(await collect(source.read(whole, MANIFEST, await source.snapshot(whole, Date.now()))));
   });
 });

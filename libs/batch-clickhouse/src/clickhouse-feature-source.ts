@@ -3,7 +3,7 @@ import { type ClickHouseEngine } from '@platform/clickhouse-store';
 import { bulkColumnarIoFor } from '@platform/clickhouse-bulk-io';
 import { type BulkColumnarIo, type StringColumn } from '@platform/columnar';
 import { type FeatureColumns, type ModelManifest } from '@platform/model-package';
-import { ENTITY_ID_COLUMN, FEATURE_PREFIX, maxEventTimeQuery, SEGMENT_PREFIX, sourceCountQuery, sourceQuery } from './source-query';
+import { ENTITY_ID_COLUMN, FEATURE_PREFIX, maxEventTimeQuery, rawRowCountQuery, SEGMENT_PREFIX, sourceCountQuery, sourceQuery, type SourceQuery } from './source-query';
 
 /** A deployment's source in ClickHouse, read through the bulk columnar port. */
 export class ClickHouseFeatureSource implements FeatureSource {
@@ -15,15 +15,25 @@ export class ClickHouseFeatureSource implements FeatureSource {
 
   async snapshot(deployment: Deployment, now: number): Promise<SourceSnapshot> {
     const dataCutoff = await this.resolveCutoff(deployment, now);
-    const [count] = await this.engine.queryRows<{ rows: string }>(
-      sourceCountQuery(deployment, this.engine.database, dataCutoff),
-      `count the source of model ${deployment.model}`,
-    );
-    return { dataCutoff, rowCount: Number(count?.rows ?? 0) };
+    const shardCount = await this.shardCount(deployment, dataCutoff);
+    let rowCount = 0;
+    for (let index = 0; index < shardCount; index++) {
+      const [count] = await this.engine.queryRows<{ rows: string }>(
+        sourceCountQuery(deployment, this.engine.database, dataCutoff, { index, count: shardCount }),
+        `count the source of model ${deployment.model} (shard ${index + 1} of ${shardCount})`,
+      );
+      rowCount += Number(count?.rows ?? 0);
+    }
+    return { dataCutoff, rowCount, shardCount };
   }
 
   async *read(deployment: Deployment, manifest: ModelManifest, snapshot: SourceSnapshot): AsyncGenerator<SourceChunk> {
-    const query = sourceQuery(deployment, manifest, this.engine.database, snapshot.dataCutoff);
+    for (let index = 0; index < snapshot.shardCount; index++) {
+      yield* this.readShard(deployment, manifest, sourceQuery(deployment, manifest, this.engine.database, snapshot.dataCutoff, { index, count: snapshot.shardCount }));
+    }
+  }
+
+  private async *readShard(deployment: Deployment, manifest: ModelManifest, query: SourceQuery): AsyncGenerator<SourceChunk> {
     for await (const batch of this.bulk.read({ query: query.sql, columns: query.columns, maxRowsPerBatch: deployment.chunkRows })) {
       const features: Record<string, FeatureColumns[string]> = {};
       for (const feature of manifest.features) features[feature.name] = batch.columns[FEATURE_PREFIX + feature.name] as FeatureColumns[string];
@@ -31,6 +41,14 @@ export class ClickHouseFeatureSource implements FeatureSource {
       for (const segment of deployment.segmentColumns) segments[segment] = batch.columns[SEGMENT_PREFIX + segment] as StringColumn;
       yield { rowCount: batch.rowCount, entityIds: batch.columns[ENTITY_ID_COLUMN] as StringColumn, features, segments };
     }
+  }
+
+  /** One shard per `snapshotShardRows` rows under the cut-off (before de-duplication: an upper bound). */
+  private async shardCount(deployment: Deployment, dataCutoff: number): Promise<number> {
+    const query = rawRowCountQuery(deployment, this.engine.database, dataCutoff);
+    if (query === null) return 1;
+    const [count] = await this.engine.queryRows<{ rows: string }>(query, `size the snapshot of model ${deployment.model}`);
+    return Math.max(1, Math.ceil(Number(count?.rows ?? 0) / deployment.snapshotShardRows));
   }
 
   private async resolveCutoff(deployment: Deployment, now: number): Promise<number> {

@@ -17,6 +17,7 @@ describe('parseDeployments', () => {
       runsToKeep: 3,
       chunkRows: 65_536,
       pipelineDepth: 2,
+      snapshotShardRows: 1_000_000,
     });
     expect(sourceColumnOf(deployment!, 'tenure_months')).toBe('tenure_months');
   });

@@ -67,6 +67,11 @@ export const deploymentSchema = z.strictObject({
    * the slowest stage busy; memory grows with chunkRows x depth.
    */
   pipelineDepth: z.number().int().min(1).max(16).default(2),
+  /**
+   * Largest number of source rows one snapshot query sorts: a bigger snapshot is read in hash
+   * shards of about this size, bounding the engine's memory (the server's per-query limit).
+   */
+  snapshotShardRows: z.number().int().min(1_000).default(1_000_000),
 });
 
 export type Deployment = z.infer<typeof deploymentSchema>;

@@ -9,6 +9,11 @@ export interface SourceSnapshot {
   readonly dataCutoff: EpochMs;
   /** Rows the source holds under the cut-off and filter: verification's row-parity reference. */
   readonly rowCount: number;
+  /**
+   * Disjoint parts (by a hash of the entity key) the source is read in, one after the other, so a
+   * snapshot far larger than one query's memory is still read; 1 for sources that need no sort.
+   */
+  readonly shardCount: number;
 }
 
 /** A bounded chunk of source rows, already in the scorer's input form. */
