@@ -64,7 +64,7 @@ export class ClickHouseRunOutputStore implements RunOutputStore {
 
   async writeRejects(model: string, runId: string, rejects: readonly RejectedRow[]): Promise<void> {
     if (rejects.length === 0) return;
-    // Rejects are few (a run fails past its error threshold); ids go as byte literals, exact.
+    // At most REJECTS_STORED_PER_RUN per run reach here; ids go as byte literals, exact.
     const values = rejects.map((reject) => sql`(${model}, ${runId}, ${trustedSql(quoteBytes(reject.entityId))}, ${reject.reason}, ${reject.feature})`);
     await this.engine.command(
       `INSERT INTO ${this.engine.table('batch_rejects')} (model, run_id, entity_id, reason, feature) VALUES ${values.join(', ')}`,

@@ -5,7 +5,7 @@ import { parseDeployments } from './deployment';
 import { type FeatureSource } from './feature-source';
 import { RunLeaseLostError, stableLease } from './run-lock';
 import { type RejectedRow, type RunOutputStore } from './run-output';
-import { RunBatch, type RunBatchDependencies, type RunStage } from './run-batch';
+import { REJECTS_STORED_PER_RUN, RunBatch, type RunBatchDependencies, type RunStage } from './run-batch';
 
 const manifest = parseModelManifest(
   {
@@ -139,5 +139,23 @@ describe('RunBatch', () => {
     expect(records.at(-1)).toMatchObject({ status: 'failed', error: expect.stringContaining('group rebalanced') });
     expect(dropped).toEqual(['run-1']);
     expect(pointers).toEqual([]);
+  });
+
+  it('stores at most REJECTS_STORED_PER_RUN rejected rows but counts every one', async () => {
+    const { deps, deployment, rejects } = harness(1);
+    const rows = REJECTS_STORED_PER_RUN + 5;
+    const ids = Array.from({ length: rows }, (_, row) => `${row}`.padEnd(ENTITY_ID_MAX_BYTES + 1, 'x'));
+    const run = new RunBatch({
+      ...deps,
+      source: {
+        snapshot: async () => ({ dataCutoff: 0, rowCount: rows, shardCount: 1 }),
+        async *read() {
+          yield { rowCount: rows, entityIds: stringColumn(ids), features: { x: new Float64Array(rows) }, segments: {} };
+        },
+      },
+    });
+    const result = await run.execute({ deployment, actor: 'test' });
+    expect(result.report.rows.rejected).toBe(rows);
+    expect(rejects).toHaveLength(REJECTS_STORED_PER_RUN);
   });
 });

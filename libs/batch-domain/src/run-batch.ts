@@ -86,6 +86,9 @@ export interface BatchRunResult {
   readonly droppedRuns: readonly string[];
 }
 
+/** Rejected rows written to `batch_rejects` per run, at most (all are counted in the report). */
+export const REJECTS_STORED_PER_RUN = 10_000;
+
 function defaultRunId(model: string, now: EpochMs): string {
   const stamp = new Date(now).toISOString().replace(/[-:.]/g, '').replace('T', '-').replace('Z', '');
   return `${model}-${stamp}-${randomBytes(3).toString('hex')}`;
@@ -174,6 +177,7 @@ export class RunBatch {
       const reference = await this.referenceReport(deployment.model);
       const accumulator = new RunAccumulator(model.manifest, { reference, segmentColumns: deployment.segmentColumns });
       let rowsRead = 0;
+      let rejectsStored = 0;
       const source = this.deps.source.read(deployment, model.manifest, snapshot);
       // Read, score and write overlap: the source is read ahead while a chunk scores, and written
       // behind while the next one scores.
@@ -190,7 +194,10 @@ export class RunBatch {
         async ({ rowCount, outcome }) => {
           await timed('write', async () => {
             await this.deps.output.writePredictions(deployment.model, runId, { ...outcome.scored, outputCount: model.manifest.outputs.length }, this.clock());
-            await this.deps.output.writeRejects(deployment.model, runId, outcome.rejects);
+            // A broken source can reject every row: the report counts them all, the table keeps a sample.
+            const stored = outcome.rejects.slice(0, Math.max(0, REJECTS_STORED_PER_RUN - rejectsStored));
+            rejectsStored += stored.length;
+            await this.deps.output.writeRejects(deployment.model, runId, stored);
           });
           rowsRead += rowCount;
           command.onProgress?.({ runId, rowsRead, rowsTotal: snapshot.rowCount });
