@@ -1,1 +1,2 @@
 export * from './ingest-feature-events';
+export * from './serving-model-catalog';
