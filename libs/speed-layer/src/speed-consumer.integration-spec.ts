@@ -1,0 +1,109 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FeatureEventRepository, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
+import { uniqueName, useTestEngine } from '@platform/clickhouse-store/testing';
+import { trainChurnModel, writeChurnModelPackage } from '@platform/demo-churn';
+import { createEventStreamConfig, type EventStream, KafkaJsEventStream, type OutgoingMessage } from '@platform/event-stream';
+import { type ModelManifest } from '@platform/model-package';
+import { parseDeadLetterMessage } from '@platform/speed-domain';
+import { TfjsModelRuntime } from '@platform/tfjs-runtime';
+import { IngestFeatureEvents, type IngestOutcome } from './ingest-feature-events';
+import { ServingModelCatalog } from './serving-model-catalog';
+import { DeadLetterTopic, SpeedConsumer } from './speed-consumer';
+
+function kafkaBrokers(): string[] {
+  const value = process.env['KAFKA_BROKERS'];
+  if (value === undefined || value.trim() === '') throw new Error('KAFKA_BROKERS is not set: start a broker with `bash infra/kafka/start.sh`');
+  return value.split(',');
+}
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const CUTOFF = 1_700_000_000_000;
+
+/** Every feature at a valid value: numbers 1, categories their first. */
+function features(manifest: ModelManifest): Record<string, number | string> {
+  return Object.fromEntries(manifest.features.map((feature) => [feature.name, feature.type === 'numeric' ? 1 : feature.categories[0]!]));
+}
+
+/** The speed consumer on a real broker and a real ClickHouse server. */
+describe('SpeedConsumer on Kafka and a ClickHouse server', () => {
+  const engine = useTestEngine('server');
+  const stream: EventStream = new KafkaJsEventStream(
+    createEventStreamConfig({ clientId: 'speed-integration', brokers: kafkaBrokers(), sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, fetchMaxWaitMs: 200, log: () => undefined }),
+  );
+  let packageDir = '';
+  let manifest: ModelManifest;
+
+  beforeAll(async () => {
+    const trained = await trainChurnModel({ version: '1.0.0', seed: 3, trainRows: 5_000, holdoutRows: 1_000, batchSchedule: [1_024], baselineBatchSchedule: [1_024], hiddenUnits: [8] });
+    manifest = trained.manifest;
+    packageDir = join(mkdtempSync(join(tmpdir(), 'speed-model-')), 'churn');
+    await writeChurnModelPackage(packageDir, trained);
+    trained.model.dispose();
+    await new ServingPointerRepository(engine()).append({ model: 'churn', runId: 'run-1', modelVersion: '1.0.0', dataCutoff: CUTOFF, action: 'publish', actor: 'test' });
+  }, 120_000);
+
+  it('writes every valid event once, scores the on-time ones, dead-letters the rest, and commits exactly what it wrote', async () => {
+    const topic = uniqueName('events');
+    const deadLetterTopic = uniqueName('dead-letters');
+    const groupId = uniqueName('speed');
+    const admin = stream.createAdmin();
+    await admin.connect();
+    await admin.createTopics([{ topic, partitions: 3 }, { topic: deadLetterTopic, partitions: 1 }]);
+
+    const event = (id: number, eventTime: number) => ({ schema: 'feature-event/v1', eventId: `e${id}`, entityId: `customer-${id % 50}`, eventTime, model: 'churn', features: features(manifest) });
+    const messages: OutgoingMessage[] = [];
+    for (let id = 0; id < 300; id++) messages.push({ key: `customer-${id % 50}`, value: JSON.stringify(event(id, CUTOFF + 1_000 + id)) });
+    for (let id = 0; id < 20; id++) messages.push({ key: `customer-${id % 50}`, value: JSON.stringify(event(id, CUTOFF + 1_000 + id)) }); // redelivered
+    for (let id = 300; id < 310; id++) messages.push({ key: `customer-${id % 50}`, value: JSON.stringify(event(id, CUTOFF - 1)) }); // late
+    messages.push({ key: 'x', value: '{"not json' }, { key: 'x', value: JSON.stringify({ ...event(999, CUTOFF + 5), model: 'fraud' }) });
+    const producer = stream.createProducer();
+    await producer.connect();
+    await producer.send(topic, messages);
+    await producer.disconnect();
+
+    const runtime = await TfjsModelRuntime.create();
+    const catalog = new ServingModelCatalog({ models: ['churn'], pointers: new ServingPointerRepository(engine()), loadModel: () => runtime.load(packageDir) });
+    const deadLetters = new DeadLetterTopic(stream, deadLetterTopic);
+    const ingest = new IngestFeatureEvents({
+      servingModels: () => catalog.servingModels(),
+      manifests: () => catalog.manifests(),
+      masterDataset: new FeatureEventRepository(engine()),
+      predictions: new SpeedPredictionRepository(engine()),
+      sendDeadLetters: (letters) => deadLetters.send(letters),
+      allowedClockSkewMs: 60_000,
+    });
+    const outcomes: IngestOutcome[] = [];
+    const consumer = new SpeedConsumer(stream, ingest, catalog, deadLetters, { topic, groupId, batching: { maxCount: 100, maxWaitMs: 200, minIntervalMs: 100 }, retry: { initialMs: 100, maxMs: 2_000 } }, silent, (outcome) => outcomes.push(outcome));
+    await consumer.start();
+    const deadline = Date.now() + 60_000;
+    const handled = () => outcomes.reduce((sum, o) => sum + o.appended + o.duplicates + Object.values(o.deadLettered).reduce((a, b) => a + (b ?? 0), 0), 0);
+    while (handled() < messages.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await consumer.stop();
+    catalog.dispose();
+
+    const events = await engine().queryRows<{ n: string }>(`SELECT uniqExact(event_id) AS n FROM ${engine().table('feature_events')}`, 'count events');
+    expect(Number(events[0]!.n)).toBe(310);
+    const scored = await engine().queryRows<{ n: string; versions: string[] }>(
+      `SELECT uniqExact(event_id) AS n, groupUniqArray(model_version) AS versions FROM ${engine().table('speed_predictions')}`,
+      'count predictions',
+    );
+    expect(scored[0]).toEqual({ n: '300', versions: ['1.0.0'] });
+
+    const committed = await admin.fetchCommittedOffsets(groupId, topic);
+    const total = committed.reduce((sum, { offset }) => sum + Number(offset ?? 0), 0);
+    expect(total).toBe(messages.length);
+
+    const reader = stream.createConsumer({ groupId: uniqueName('dlq-reader') });
+    const letters: string[] = [];
+    await reader.connect();
+    await reader.subscribe([deadLetterTopic]);
+    await reader.run(async ({ messages: read }) => void letters.push(...read.map((m) => parseDeadLetterMessage(m).reason)));
+    const until = Date.now() + 20_000;
+    while (letters.length < 2 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
+    await reader.stop();
+    await admin.disconnect();
+    expect(letters.sort()).toEqual(['not-json', 'unknown-model']);
+  }, 120_000);
+});
