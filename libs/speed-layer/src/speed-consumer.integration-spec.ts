@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FeatureEventRepository, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
+import { ClickHouseEngine, FeatureEventRepository, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
 import { uniqueName, useTestEngine } from '@platform/clickhouse-store/testing';
 import { trainChurnModel, writeChurnModelPackage } from '@platform/demo-churn';
 import { createEventStreamConfig, type EventStream, KafkaJsEventStream, type OutgoingMessage } from '@platform/event-stream';
@@ -11,6 +11,7 @@ import { TfjsModelRuntime } from '@platform/tfjs-runtime';
 import { IngestFeatureEvents, type IngestOutcome } from './ingest-feature-events';
 import { ServingModelCatalog } from './serving-model-catalog';
 import { DeadLetterTopic, SpeedConsumer } from './speed-consumer';
+import { FlakyTcpProxy } from './testing/flaky-tcp-proxy';
 
 function kafkaBrokers(): string[] {
   const value = process.env['KAFKA_BROKERS'];
@@ -105,5 +106,70 @@ describe('SpeedConsumer on Kafka and a ClickHouse server', () => {
     await reader.stop();
     await admin.disconnect();
     expect(letters.sort()).toEqual(['not-json', 'unknown-model']);
+  }, 120_000);
+
+  it('rides out a ClickHouse outage mid-stream: pauses, retries, commits nothing unwritten, ends with the exact set of events', async () => {
+    const proxy = await FlakyTcpProxy.start(new URL(process.env['CLICKHOUSE_URL']!));
+    const viaProxy = await ClickHouseEngine.open({ kind: 'server', url: proxy.url, database: engine().database });
+    const topic = uniqueName('events');
+    const groupId = uniqueName('speed');
+    const admin = stream.createAdmin();
+    await admin.connect();
+    await admin.createTopics([{ topic, partitions: 2 }, { topic: `${topic}-dlq`, partitions: 1 }]);
+    const producer = stream.createProducer();
+    await producer.connect();
+    const produce = (from: number, to: number) =>
+      producer.send(
+        topic,
+        Array.from({ length: to - from }, (_, index) => {
+          const id = from + index;
+          return { key: `c${id % 40}`, value: JSON.stringify({ schema: 'feature-event/v1', eventId: `outage-${id}`, entityId: `c${id % 40}`, eventTime: CUTOFF + 10 + id, model: 'churn', features: features(manifest) }) };
+        }),
+      );
+
+    const runtime = await TfjsModelRuntime.create();
+    const catalog = new ServingModelCatalog({ models: ['churn'], pointers: new ServingPointerRepository(viaProxy), loadModel: () => runtime.load(packageDir) });
+    const deadLetters = new DeadLetterTopic(stream, `${topic}-dlq`);
+    const ingest = new IngestFeatureEvents({
+      servingModels: () => catalog.servingModels(),
+      manifests: () => catalog.manifests(),
+      masterDataset: new FeatureEventRepository(viaProxy),
+      predictions: new SpeedPredictionRepository(viaProxy),
+      sendDeadLetters: (letters) => deadLetters.send(letters),
+      allowedClockSkewMs: 60_000,
+    });
+    let written = 0;
+    const consumer = new SpeedConsumer(stream, ingest, catalog, deadLetters, { topic, groupId, batching: { maxCount: 50, maxWaitMs: 100, minIntervalMs: 50 }, retry: { initialMs: 100, maxMs: 500 } }, silent, (outcome) => (written += outcome.appended));
+    const until = async (done: () => boolean) => {
+      const deadline = Date.now() + 30_000;
+      while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+    const committed = async () => (await admin.fetchCommittedOffsets(groupId, topic)).reduce((sum, { offset }) => sum + Number(offset ?? 0), 0);
+
+    await produce(0, 100);
+    await consumer.start();
+    await until(() => written >= 100);
+    expect(written).toBe(100);
+
+    proxy.setDown(true);
+    await produce(100, 200);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(written).toBe(100);
+    expect(await committed()).toBe(100);
+
+    proxy.setDown(false);
+    await until(() => written >= 200);
+    await consumer.stop();
+    catalog.dispose();
+    await producer.disconnect();
+    expect(await committed()).toBe(200);
+    await admin.disconnect();
+    await viaProxy.close();
+    await proxy.close();
+
+    const ids = await engine().queryRows<{ event_id: string }>(`SELECT DISTINCT event_id FROM ${engine().table('feature_events')} WHERE event_id LIKE 'outage-%'`, 'outage events');
+    expect(ids.map(({ event_id }) => event_id).sort()).toEqual(Array.from({ length: 200 }, (_, id) => `outage-${id}`).sort());
+    const predicted = await engine().queryRows<{ n: string }>(`SELECT uniqExact(event_id) AS n FROM ${engine().table('speed_predictions')} WHERE event_id LIKE 'outage-%'`, 'outage predictions');
+    expect(predicted[0]!.n).toBe('200');
   }, 120_000);
 });

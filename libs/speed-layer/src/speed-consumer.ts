@@ -116,7 +116,7 @@ export class SpeedConsumer {
 
   private async process(batch: readonly ConsumedMessage[]): Promise<void> {
     // Between batches: a publish or rollback since the last one switches the version from here on.
-    for (const change of await this.catalog.refresh()) this.log.info({ ...change }, 'serving version changed');
+    for (const change of await this.withBackoff(() => this.catalog.refresh())) this.log.info({ ...change }, 'serving version changed');
     const outcome = await this.withBackoff(() => this.ingest.ingest(batch));
     this.setFetching(true);
     try {
