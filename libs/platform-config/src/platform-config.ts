@@ -33,6 +33,14 @@ export const environmentSchema = z.object({
   BATCH_HTTP_PORT: port.default(8081).describe('batch layer admin API port'),
   BATCH_SCHEDULER: z.enum(['on', 'off']).default('on').describe('run deployments on their cron schedules'),
   BATCH_INITIAL_RUN: z.enum(['on', 'off']).default('on').describe('at start, run every deployment that has no published run yet'),
+  FEATURE_EVENTS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default('feature-events').describe('topic the speed layer consumes (key = entity id)'),
+  DEAD_LETTER_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default('feature-events.dlq').describe('where invalid feature events go, with the reason'),
+  SPEED_GROUP_ID: z.string().min(1).default('speed-layer').describe('consumer group of the speed layer'),
+  SPEED_BATCH_MAX_COUNT: z.coerce.number().int().min(1).default(5_000).describe('events per micro-batch, at most (before the minimum interval)'),
+  SPEED_BATCH_MAX_WAIT_MS: z.coerce.number().int().min(1).default(250).describe('ms an event waits for its micro-batch, at most'),
+  SPEED_BATCH_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(200).describe('ms between two micro-batch writes, at least (too many parts)'),
+  SPEED_CLOCK_SKEW_MS: z.coerce.number().int().min(0).default(60_000).describe('how far in the future an event time may be'),
+  SPEED_HTTP_PORT: port.default(8082).describe('speed layer health and metrics port'),
   DEMO_SOURCE_ROWS: z.coerce.number().int().min(1).default(1_000_000).describe('customers the quick start generates when the demo source is empty'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('log level'),
 });
@@ -52,6 +60,14 @@ export interface PlatformConfig {
   readonly batchScheduler: boolean;
   readonly batchInitialRun: boolean;
   readonly demoSourceRows: number;
+  readonly speed: {
+    readonly topic: string;
+    readonly deadLetterTopic: string;
+    readonly groupId: string;
+    readonly batching: { readonly maxCount: number; readonly maxWaitMs: number; readonly minIntervalMs: number };
+    readonly allowedClockSkewMs: number;
+    readonly httpPort: number;
+  };
   readonly logLevel: Environment['LOG_LEVEL'];
 }
 
@@ -93,6 +109,14 @@ export function loadPlatformConfig(environment: NodeJS.ProcessEnv = process.env)
     batchScheduler: env.BATCH_SCHEDULER === 'on',
     batchInitialRun: env.BATCH_INITIAL_RUN === 'on',
     demoSourceRows: env.DEMO_SOURCE_ROWS,
+    speed: {
+      topic: env.FEATURE_EVENTS_TOPIC,
+      deadLetterTopic: env.DEAD_LETTER_TOPIC,
+      groupId: env.SPEED_GROUP_ID,
+      batching: { maxCount: env.SPEED_BATCH_MAX_COUNT, maxWaitMs: env.SPEED_BATCH_MAX_WAIT_MS, minIntervalMs: env.SPEED_BATCH_MIN_INTERVAL_MS },
+      allowedClockSkewMs: env.SPEED_CLOCK_SKEW_MS,
+      httpPort: env.SPEED_HTTP_PORT,
+    },
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createClient } from '@clickhouse/client';
+import { createEventStreamConfig, KafkaJsEventStream } from '@platform/event-stream';
+import { freePort, REPO_ROOT, ServiceProcess } from './support/service-process';
+
+const run = promisify(execFile);
+
+interface ManifestFeature {
+  name: string;
+  type: 'numeric' | 'categorical';
+  categories?: string[];
+}
+
+/**
+ * The speed layer as its own process on a real broker and ClickHouse server: after a published
+ * batch run, produced feature events are scored with the run's model version, a malformed one is
+ * dead-lettered, and SIGTERM commits what was written. Needs CLICKHOUSE_URL and KAFKA_BROKERS.
+ */
+describe('speed layer service', () => {
+  const workDir = mkdtempSync(join(tmpdir(), 'speed-service-'));
+  const tag = Date.now().toString(36);
+  const database = `e2e_speed_${tag}`;
+  const topic = `e2e.feature-events.${tag}`;
+  const groupId = `e2e-speed-${tag}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CLICKHOUSE_DATABASE: database,
+    MODEL_STORE_DIR: join(workDir, 'store'),
+    RUN_LOCK_DIR: join(workDir, 'locks'),
+    FEATURE_EVENTS_TOPIC: topic,
+    DEAD_LETTER_TOPIC: `${topic}.dlq`,
+    SPEED_GROUP_ID: groupId,
+    SPEED_BATCH_MIN_INTERVAL_MS: '100',
+  };
+  const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL'] ?? 'http://unset', database: 'system' });
+  const stream = new KafkaJsEventStream(createEventStreamConfig({ clientId: 'e2e-speed', brokers: (process.env['KAFKA_BROKERS'] ?? '').split(','), log: () => undefined }));
+
+  async function cli(entry: string, ...args: string[]): Promise<string> {
+    const { stdout } = await run('bash', [join(REPO_ROOT, 'scripts', 'run-ts.sh'), `apps/platform/src/${entry}.ts`, ...args], { cwd: REPO_ROOT, env, timeout: 240_000, maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  }
+
+  async function scalar(query: string): Promise<number> {
+    const rows = await (await clickhouse.query({ query, format: 'JSONEachRow' })).json<{ n: string }>();
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  afterAll(() => clickhouse.close());
+
+  it('scores produced events with the published version, dead-letters a malformed one, commits on SIGTERM', async () => {
+    await cli('train-demo-model', '--out', join(workDir, 'model'), '--version', '1.0.0', '--rows', '60000');
+    await cli('models-cli', 'register', join(workDir, 'model'));
+    await cli('models-cli', 'promote', 'churn', '1.0.0');
+    await cli('batch-cli', 'demo-data', '--rows', '20000');
+    await cli('batch-cli', 'run', '--model', 'churn');
+    const manifest = JSON.parse(readFileSync(join(workDir, 'model', 'manifest.json'), 'utf8')) as { features: ManifestFeature[] };
+
+    const port = await freePort();
+    const speed = new ServiceProcess([join(REPO_ROOT, 'scripts', 'run-ts.sh'), 'apps/speed-layer/src/main.ts'], { ...env, SPEED_HTTP_PORT: String(port) });
+    try {
+      await speed.waitForLog((line) => typeof line.msg === 'string' && line.msg.startsWith('speed layer listening'), 120_000);
+      const deadline = Date.now() + 60_000;
+      while ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status !== 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+
+      const features = Object.fromEntries(manifest.features.map((feature) => [feature.name, feature.type === 'numeric' ? 1 : feature.categories![0]!]));
+      const now = Date.now();
+      const producer = stream.createProducer();
+      await producer.connect();
+      await producer.send(topic, [
+        ...Array.from({ length: 100 }, (_, id) => ({
+          key: `entity-${id}`,
+          value: JSON.stringify({ schema: 'feature-event/v1', eventId: `e2e-${id}`, entityId: `entity-${id}`, eventTime: now, model: 'churn', features }),
+        })),
+        { key: 'broken', value: '{"schema": "feature-event/v1", ' },
+      ]);
+      await producer.disconnect();
+
+      const predictions = `SELECT uniqExact(event_id) AS n FROM ${database}.speed_predictions WHERE model_version = '1.0.0'`;
+      const until = Date.now() + 60_000;
+      while ((await scalar(predictions)) < 100 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await scalar(predictions)).toBe(100);
+      expect(await scalar(`SELECT uniqExact(event_id) AS n FROM ${database}.feature_events`)).toBe(100);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toMatch(/speed_dead_letters_total\{reason="not-json"[^}]*\} 1/);
+      expect(metrics).toMatch(/speed_events_total\{outcome="scored"[^}]*\} 100/);
+    } finally {
+      expect(await speed.stop('SIGTERM')).toBe(0);
+    }
+    const admin = stream.createAdmin();
+    await admin.connect();
+    const committed = await admin.fetchCommittedOffsets(groupId, topic);
+    await admin.disconnect();
+    expect(committed.reduce((sum, { offset }) => sum + Number(offset ?? 0), 0)).toBe(101);
+  }, 420_000);
+});
