@@ -18,7 +18,7 @@ interface ManifestFeature {
 /**
  * The speed layer as its own process on a real broker and ClickHouse server: after a published
  * batch run, produced feature events are scored with the run's model version, a malformed one is
- * dead-lettered, and SIGTERM commits what was written. Needs CLICKHOUSE_URL and KAFKA_BROKERS.
+ * dead-lettered, the producer CLI's stream is scored too, and SIGTERM commits what was written. Needs CLICKHOUSE_URL and KAFKA_BROKERS.
  */
 describe('speed layer service', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'speed-service-'));
@@ -84,9 +84,18 @@ describe('speed layer service', () => {
       while ((await scalar(predictions)) < 100 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 250));
       expect(await scalar(predictions)).toBe(100);
       expect(await scalar(`SELECT uniqExact(event_id) AS n FROM ${database}.feature_events`)).toBe(100);
+
+      // The producer CLI streams realistic events (the demo customers' features, missing values included).
+      const produced = JSON.parse(await cli('produce-cli', '--count', '300', '--rate', '1000', '--entities', '20000')) as { sent: number };
+      expect(produced.sent).toBe(300);
+      const all = Date.now() + 60_000;
+      while ((await scalar(predictions)) < 400 && Date.now() < all) await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await scalar(predictions)).toBe(400);
+      expect(await scalar(`SELECT uniqExact(event_id) AS n FROM ${database}.feature_events`)).toBe(400);
+
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(/speed_dead_letters_total\{reason="not-json"[^}]*\} 1/);
-      expect(metrics).toMatch(/speed_events_total\{outcome="scored"[^}]*\} 100/);
+      expect(metrics).toMatch(/speed_events_total\{outcome="scored"[^}]*\} 400/);
     } finally {
       expect(await speed.stop('SIGTERM')).toBe(0);
     }
@@ -94,6 +103,6 @@ describe('speed layer service', () => {
     await admin.connect();
     const committed = await admin.fetchCommittedOffsets(groupId, topic);
     await admin.disconnect();
-    expect(committed.reduce((sum, { offset }) => sum + Number(offset ?? 0), 0)).toBe(101);
+    expect(committed.reduce((sum, { offset }) => sum + Number(offset ?? 0), 0)).toBe(401);
   }, 420_000);
 });

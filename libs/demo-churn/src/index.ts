@@ -7,3 +7,4 @@ export * from './churn-training';
 export * from './churn-model-package';
 export * from './churn-demo-source';
 export * from './churn-demo-setup';
+export * from './churn-feature-events';
