@@ -2,7 +2,7 @@ import { type FeatureEvent, type SpeedPrediction } from '@platform/domain';
 import { type ConsumedMessage } from '@platform/event-stream';
 import { type LoadedModel, parseModelManifest } from '@platform/model-package';
 import { type DeadLetterMessage, parseDeadLetterMessage } from '@platform/speed-domain';
-import { commitPositions, IngestFeatureEvents, type ServingModel } from './ingest-feature-events';
+import { IngestFeatureEvents, type ServingModel } from './ingest-feature-events';
 
 const manifest = parseModelManifest(
   {
@@ -114,15 +114,5 @@ describe('IngestFeatureEvents', () => {
     const { ingest, calls } = harness({ modelVersion: '2.0.0', dataCutoff: 0, model }, true);
     await expect(ingest.ingest([message(event('d', NOW - 1_000, 10))])).rejects.toThrow('ClickHouse is down');
     expect(calls).toEqual(['append']);
-  });
-});
-
-describe('commitPositions', () => {
-  it('resumes each partition after its highest offset, beyond 2^53 exactly', () => {
-    const at = (partition: number, offset: string) => ({ ...message({}), partition, offset });
-    expect(commitPositions([at(0, '9007199254740993'), at(0, '5'), at(2, '7')])).toEqual([
-      { topic: 'feature-events', partition: 0, offset: '9007199254740994' },
-      { topic: 'feature-events', partition: 2, offset: '8' },
-    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { type CommitPosition, type ConsumedMessage } from '@platform/event-stream';
+import { type CommitPosition, commitPositionsAfter, type ConsumedMessage } from '@platform/event-stream';
 import { type EpochMs, type FeatureEvent, type SpeedPrediction } from '@platform/domain';
 import { type FeatureColumns, FeaturePreprocessor, type LoadedModel, type ModelManifest } from '@platform/model-package';
 import {
@@ -79,7 +79,7 @@ export class IngestFeatureEvents {
     const scoring = await this.score(events, now);
     if (scoring.rows.length > 0) await this.deps.predictions.insert(scoring.rows);
     return {
-      positions: commitPositions(messages),
+      positions: commitPositionsAfter(messages),
       appended: events.length,
       scored: scoring.scored,
       late: scoring.late,
@@ -147,16 +147,4 @@ export class IngestFeatureEvents {
     }
     return columns;
   }
-}
-
-/** Per partition, the offset after the last message of the batch. */
-export function commitPositions(messages: readonly ConsumedMessage[]): CommitPosition[] {
-  const next = new Map<string, CommitPosition>();
-  for (const { topic, partition, offset } of messages) {
-    const key = `${topic}\u0000${partition}`;
-    const after = (BigInt(offset) + 1n).toString();
-    const known = next.get(key);
-    if (known === undefined || BigInt(known.offset) < BigInt(after)) next.set(key, { topic, partition, offset: after });
-  }
-  return [...next.values()];
 }
