@@ -1,30 +1,14 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type RunLease, RunInProgressError } from '@platform/batch-domain';
 import { createEventStreamConfig, type EventStream, KafkaJsEventStream } from '@platform/event-stream';
 import { createRunLockTopic, KafkaRunLock } from './kafka-run-lock';
+import { testKafkaBrokers, uniqueStreamName } from '@platform/event-stream/testing';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
 const MODEL = 'churn';
 
-/** No fallback address: an integration tier that quietly skipped its broker could not fail. */
-function kafkaBrokers(): string[] {
-  const value = process.env['KAFKA_BROKERS'];
-  if (value === undefined || value.trim() === '') {
-    throw new Error(
-      'KAFKA_BROKERS is not set. Start a broker with `bash infra/kafka/start.sh` and run ' +
-        '`KAFKA_BROKERS=127.0.0.1:19092 npx nx run batch-layer:integration`.',
-    );
-  }
-  return value.split(',').map((broker) => broker.trim());
-}
-
-const brokers = kafkaBrokers();
-
-function uniqueName(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-}
+const brokers = testKafkaBrokers();
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -104,8 +88,8 @@ describe('KafkaRunLock on a real broker', () => {
   const children: HolderProcess[] = [];
 
   beforeEach(async () => {
-    topic = uniqueName('run-lock');
-    prefix = uniqueName('batch');
+    topic = uniqueStreamName('run-lock');
+    prefix = uniqueStreamName('batch');
     await createRunLockTopic(newStream(), topic);
     await createRunLockTopic(newStream(), topic); // idempotent
   });

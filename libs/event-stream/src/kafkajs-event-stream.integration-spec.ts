@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { commitPositionsAfter } from './commit-positions';
 import {
@@ -13,27 +12,11 @@ import { createEventStreamConfig } from './event-stream-config';
 import { ConsumerNotRunningError, TopicNotFoundError } from './event-stream-errors';
 import { type EventStreamLogEntry } from './event-stream-log';
 import { KafkaJsEventStream } from './kafkajs-event-stream';
+import { testKafkaBrokers, uniqueStreamName } from './testing';
 
 const execFileAsync = promisify(execFile);
 
-/** No fallback address: an integration tier that quietly skipped its broker could not fail. */
-function kafkaBrokers(): string[] {
-  const value = process.env['KAFKA_BROKERS'];
-  if (value === undefined || value.trim() === '') {
-    throw new Error(
-      'KAFKA_BROKERS is not set. Start a broker with `bash infra/kafka/start.sh` and run ' +
-        '`KAFKA_BROKERS=127.0.0.1:19092 npx jest --config libs/event-stream/jest.integration.config.cjs`.',
-    );
-  }
-  return value.split(',').map((broker) => broker.trim());
-}
-
-const brokers = kafkaBrokers();
-
-/** A topic or group name no other test (or earlier run) uses. */
-function uniqueName(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-}
+const brokers = testKafkaBrokers();
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -92,8 +75,8 @@ describe('KafkaJsEventStream on a real broker', () => {
   });
 
   it('resumes a consumer group exactly at its committed offsets', async () => {
-    const topic = uniqueName('smoke');
-    const groupId = uniqueName('smoke-group');
+    const topic = uniqueStreamName('smoke');
+    const groupId = uniqueStreamName('smoke-group');
     const startedAt = Date.now();
     await admin.createTopics([{ topic, partitions: 2 }]);
     topicsToDelete.push(topic);
@@ -170,8 +153,8 @@ describe('KafkaJsEventStream on a real broker', () => {
   });
 
   it('redelivers a batch whose handler failed, committing nothing on its own', async () => {
-    const topic = uniqueName('redeliver');
-    const groupId = uniqueName('redeliver-group');
+    const topic = uniqueStreamName('redeliver');
+    const groupId = uniqueStreamName('redeliver-group');
     await admin.createTopics([{ topic, partitions: 1 }]);
     topicsToDelete.push(topic);
     await producer.send(topic, ['a', 'b', 'c'].map((value) => ({ key: null, value })));
@@ -195,8 +178,8 @@ describe('KafkaJsEventStream on a real broker', () => {
   });
 
   it('holds a paused partition back until it is resumed', async () => {
-    const topic = uniqueName('pause');
-    const groupId = uniqueName('pause-group');
+    const topic = uniqueStreamName('pause');
+    const groupId = uniqueStreamName('pause-group');
     await admin.createTopics([{ topic, partitions: 1 }]);
     topicsToDelete.push(topic);
     const seen: (string | null)[] = [];
@@ -219,8 +202,8 @@ describe('KafkaJsEventStream on a real broker', () => {
   });
 
   it('keeps producing after a topic it wrote to was deleted (kafkajs#1146)', async () => {
-    const deleted = uniqueName('deleted');
-    const next = uniqueName('next');
+    const deleted = uniqueStreamName('deleted');
+    const next = uniqueStreamName('next');
     await admin.createTopics([{ topic: deleted, partitions: 1 }]);
     await producer.send(deleted, [{ key: null, value: 'first' }]);
     await admin.deleteTopics([deleted]);
@@ -234,7 +217,7 @@ describe('KafkaJsEventStream on a real broker', () => {
   });
 
   it('refuses, in bounded time and with a typed error, to produce to a topic that does not exist', async () => {
-    const topic = uniqueName('missing');
+    const topic = uniqueStreamName('missing');
     const startedAt = Date.now();
 
     const error: unknown = await producer.send(topic, [{ key: 'k', value: 'v' }]).catch((thrown: unknown) => thrown);

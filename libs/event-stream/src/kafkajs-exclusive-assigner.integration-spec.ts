@@ -1,24 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { type EventStreamAdmin, type EventStreamConsumer, type TopicPartitions } from './event-stream';
 import { createEventStreamConfig } from './event-stream-config';
 import { EventStreamRequestError } from './event-stream-errors';
 import { KafkaJsEventStream } from './kafkajs-event-stream';
-
-/** No fallback address: an integration tier that quietly skipped its broker could not fail. */
-function kafkaBrokers(): string[] {
-  const value = process.env['KAFKA_BROKERS'];
-  if (value === undefined || value.trim() === '') {
-    throw new Error(
-      'KAFKA_BROKERS is not set. Start a broker with `bash infra/kafka/start.sh` and run ' +
-        '`KAFKA_BROKERS=127.0.0.1:19092 npx jest --config libs/event-stream/jest.integration.config.cjs`.',
-    );
-  }
-  return value.split(',').map((broker) => broker.trim());
-}
-
-function uniqueName(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-}
+import { testKafkaBrokers, uniqueStreamName } from './testing';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -40,7 +24,7 @@ describe('exclusive consumer groups on a real broker', () => {
   const stream = new KafkaJsEventStream(
     createEventStreamConfig({
       clientId: 'exclusive-integration',
-      brokers: kafkaBrokers(),
+      brokers: testKafkaBrokers(),
       sessionTimeoutMs: 6_000,
       heartbeatIntervalMs: 500,
       fetchMaxWaitMs: 200,
@@ -59,8 +43,8 @@ describe('exclusive consumer groups on a real broker', () => {
   });
 
   beforeEach(async () => {
-    topic = uniqueName('exclusive');
-    groupId = uniqueName('exclusive-group');
+    topic = uniqueStreamName('exclusive');
+    groupId = uniqueStreamName('exclusive-group');
     await admin.createTopics([{ topic, partitions: 2 }]);
   });
 

@@ -12,12 +12,7 @@ import { IngestFeatureEvents, type IngestOutcome } from './ingest-feature-events
 import { ServingModelCatalog } from './serving-model-catalog';
 import { DeadLetterTopic, SpeedConsumer } from './speed-consumer';
 import { FlakyTcpProxy } from './testing/flaky-tcp-proxy';
-
-function kafkaBrokers(): string[] {
-  const value = process.env['KAFKA_BROKERS'];
-  if (value === undefined || value.trim() === '') throw new Error('KAFKA_BROKERS is not set: start a broker with `bash infra/kafka/start.sh`');
-  return value.split(',');
-}
+import { testKafkaBrokers } from '@platform/event-stream/testing';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const CUTOFF = 1_700_000_000_000;
@@ -31,7 +26,7 @@ function features(manifest: ModelManifest): Record<string, number | string> {
 describe('SpeedConsumer on Kafka and a ClickHouse server', () => {
   const engine = useTestEngine('server');
   const stream: EventStream = new KafkaJsEventStream(
-    createEventStreamConfig({ clientId: 'speed-integration', brokers: kafkaBrokers(), sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, fetchMaxWaitMs: 200, log: () => undefined }),
+    createEventStreamConfig({ clientId: 'speed-integration', brokers: testKafkaBrokers(), sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, fetchMaxWaitMs: 200, log: () => undefined }),
   );
   let packageDir = '';
   let manifest: ModelManifest;
