@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { freePort, REPO_ROOT, ServiceProcess } from './support/service-process';
+import { platformCliOk } from './support/platform-cli';
 
-const run = promisify(execFile);
 const SOURCE_ROWS = 1_000_000;
 
 interface RunView {
@@ -38,16 +36,6 @@ describe('batch layer service: two replicas on a server, coordinated through Kaf
   const replicas: { process: ServiceProcess; url: string }[] = [];
   let adminKey = '';
   let readKey = '';
-
-  async function cli(entry: string, ...args: string[]): Promise<string> {
-    const { stdout } = await run('bash', [join(REPO_ROOT, 'scripts', 'run-ts.sh'), `apps/platform/src/${entry}.ts`, ...args], {
-      cwd: REPO_ROOT,
-      env,
-      timeout: 240_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return stdout;
-  }
 
   async function startReplica(): Promise<{ process: ServiceProcess; url: string }> {
     const port = await freePort();
@@ -83,12 +71,12 @@ describe('batch layer service: two replicas on a server, coordinated through Kaf
     const deployments = JSON.parse(readFileSync(join(REPO_ROOT, 'config', 'deployments.json'), 'utf8')) as object[];
     // Small chunks: the run lasts long enough for the second replica to ask while it is under way.
     writeFileSync(deploymentsFile, JSON.stringify(deployments.map((deployment) => ({ ...deployment, chunkRows: 8_192 }))));
-    await cli('train-demo-model', '--out', join(workDir, 'model'), '--version', '1.0.0', '--rows', '60000');
-    await cli('models-cli', 'register', join(workDir, 'model'));
-    await cli('models-cli', 'promote', 'churn', '1.0.0');
-    await cli('batch-cli', 'demo-data', '--rows', String(SOURCE_ROWS));
-    adminKey = (await cli('keys-cli', 'add', '--name', 'ops', '--scopes', 'admin')).trim();
-    readKey = (await cli('keys-cli', 'add', '--name', 'dashboard', '--scopes', 'read')).trim();
+    await platformCliOk(env, 'train-demo-model', '--out', join(workDir, 'model'), '--version', '1.0.0', '--rows', '60000');
+    await platformCliOk(env, 'models-cli', 'register', join(workDir, 'model'));
+    await platformCliOk(env, 'models-cli', 'promote', 'churn', '1.0.0');
+    await platformCliOk(env, 'batch-cli', 'demo-data', '--rows', String(SOURCE_ROWS));
+    adminKey = (await platformCliOk(env, 'keys-cli', 'add', '--name', 'ops', '--scopes', 'admin')).trim();
+    readKey = (await platformCliOk(env, 'keys-cli', 'add', '--name', 'dashboard', '--scopes', 'read')).trim();
     await Promise.all([startReplica(), startReplica()]);
   }, 600_000);
 

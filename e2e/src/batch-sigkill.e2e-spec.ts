@@ -1,12 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { createClient } from '@clickhouse/client';
+import { platformCliOk } from './support/platform-cli';
+import { REPO_ROOT } from './support/service-process';
 
-const run = promisify(execFile);
-const REPO_ROOT = join(__dirname, '..', '..');
 const SOURCE_ROWS = 1_000_000;
 
 /**
@@ -26,15 +25,6 @@ describe('a batch run killed mid-write', () => {
   };
   const client = createClient({ url: url ?? 'http://unset', database: 'system' });
 
-  async function platform(entry: string, ...args: string[]): Promise<{ stdout: string }> {
-    return run('bash', [join(REPO_ROOT, 'scripts', 'run-ts.sh'), `apps/platform/src/${entry}.ts`, ...args], {
-      cwd: REPO_ROOT,
-      env,
-      timeout: 240_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-  }
-
   async function scalar(query: string): Promise<string | undefined> {
     const rows = await (await client.query({ query, format: 'JSONEachRow' })).json<Record<string, string>>();
     return rows[0] === undefined ? undefined : Object.values(rows[0])[0];
@@ -48,11 +38,11 @@ describe('a batch run killed mid-write', () => {
   it('leaves nothing visible, and the next run recovers and publishes', async () => {
     if (url === undefined) throw new Error('CLICKHOUSE_URL is not set: run through npm test');
     const modelDir = join(workDir, 'churn-model');
-    await platform('train-demo-model', '--out', modelDir, '--version', '1.0.0');
-    await platform('models-cli', 'register', modelDir);
-    await platform('models-cli', 'promote', 'churn', '1.0.0');
-    await platform('batch-cli', 'demo-data', '--rows', String(SOURCE_ROWS));
-    const first = JSON.parse((await platform('batch-cli', 'run', '--model', 'churn')).stdout.trim().split('\n').at(-1)!) as { runId: string };
+    await platformCliOk(env, 'train-demo-model', '--out', modelDir, '--version', '1.0.0');
+    await platformCliOk(env, 'models-cli', 'register', modelDir);
+    await platformCliOk(env, 'models-cli', 'promote', 'churn', '1.0.0');
+    await platformCliOk(env, 'batch-cli', 'demo-data', '--rows', String(SOURCE_ROWS));
+    const first = JSON.parse((await platformCliOk(env, 'batch-cli', 'run', '--model', 'churn')).trim().split('\n').at(-1)!) as { runId: string };
 
     const child = spawn('bash', [join(REPO_ROOT, 'scripts', 'run-ts.sh'), 'apps/platform/src/batch-cli.ts', 'run', '--model', 'churn'], {
       cwd: REPO_ROOT,
@@ -81,8 +71,8 @@ describe('a batch run killed mid-write', () => {
     expect(await scalar(`SELECT countIf(run_id != '${first.runId}') FROM ${database}.predictions_latest WHERE model = 'churn'`)).toBe('0');
     expect(await scalar(`SELECT argMax(status, updated_at) FROM ${database}.batch_runs WHERE run_id = '${killedRun!}'`)).toBe('running');
 
-    const next = await platform('batch-cli', 'run', '--model', 'churn');
-    expect(next.stdout).toMatch(/"published":true/);
+    const next = await platformCliOk(env, 'batch-cli', 'run', '--model', 'churn');
+    expect(next).toMatch(/"published":true/);
     expect(await scalar(`SELECT argMax(status, updated_at) FROM ${database}.batch_runs WHERE run_id = '${killedRun!}'`)).toBe('failed');
     expect(await scalar(`SELECT count() FROM ${database}.batch_predictions WHERE run_id = '${killedRun!}'`)).toBe('0');
   }, 300_000);

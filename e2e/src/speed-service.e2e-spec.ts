@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { createClient } from '@clickhouse/client';
 import { createEventStreamConfig, KafkaJsEventStream } from '@platform/event-stream';
 import { freePort, REPO_ROOT, ServiceProcess } from './support/service-process';
-
-const run = promisify(execFile);
+import { platformCliOk } from './support/platform-cli';
 
 interface ManifestFeature {
   name: string;
@@ -39,11 +36,6 @@ describe('speed layer service', () => {
   const clickhouse = createClient({ url: process.env['CLICKHOUSE_URL'] ?? 'http://unset', database: 'system' });
   const stream = new KafkaJsEventStream(createEventStreamConfig({ clientId: 'e2e-speed', brokers: (process.env['KAFKA_BROKERS'] ?? '').split(','), log: () => undefined }));
 
-  async function cli(entry: string, ...args: string[]): Promise<string> {
-    const { stdout } = await run('bash', [join(REPO_ROOT, 'scripts', 'run-ts.sh'), `apps/platform/src/${entry}.ts`, ...args], { cwd: REPO_ROOT, env, timeout: 240_000, maxBuffer: 64 * 1024 * 1024 });
-    return stdout;
-  }
-
   async function scalar(query: string): Promise<number> {
     const rows = await (await clickhouse.query({ query, format: 'JSONEachRow' })).json<{ n: string }>();
     return Number(rows[0]?.n ?? 0);
@@ -52,11 +44,11 @@ describe('speed layer service', () => {
   afterAll(() => clickhouse.close());
 
   it('scores produced events with the published version, dead-letters a malformed one, commits on SIGTERM', async () => {
-    await cli('train-demo-model', '--out', join(workDir, 'model'), '--version', '1.0.0', '--rows', '60000');
-    await cli('models-cli', 'register', join(workDir, 'model'));
-    await cli('models-cli', 'promote', 'churn', '1.0.0');
-    await cli('batch-cli', 'demo-data', '--rows', '20000');
-    await cli('batch-cli', 'run', '--model', 'churn');
+    await platformCliOk(env, 'train-demo-model', '--out', join(workDir, 'model'), '--version', '1.0.0', '--rows', '60000');
+    await platformCliOk(env, 'models-cli', 'register', join(workDir, 'model'));
+    await platformCliOk(env, 'models-cli', 'promote', 'churn', '1.0.0');
+    await platformCliOk(env, 'batch-cli', 'demo-data', '--rows', '20000');
+    await platformCliOk(env, 'batch-cli', 'run', '--model', 'churn');
     const manifest = JSON.parse(readFileSync(join(workDir, 'model', 'manifest.json'), 'utf8')) as { features: ManifestFeature[] };
 
     const port = await freePort();
@@ -86,7 +78,7 @@ describe('speed layer service', () => {
       expect(await scalar(`SELECT uniqExact(event_id) AS n FROM ${database}.feature_events`)).toBe(100);
 
       // The producer CLI streams realistic events (the demo customers' features, missing values included).
-      const produced = JSON.parse(await cli('produce-cli', '--count', '300', '--rate', '1000', '--entities', '20000')) as { sent: number };
+      const produced = JSON.parse(await platformCliOk(env, 'produce-cli', '--count', '300', '--rate', '1000', '--entities', '20000')) as { sent: number };
       expect(produced.sent).toBe(300);
       const all = Date.now() + 60_000;
       while ((await scalar(predictions)) < 400 && Date.now() < all) await new Promise((resolve) => setTimeout(resolve, 250));
