@@ -41,6 +41,8 @@ export interface IngestOutcome {
   readonly unscored: number;
   readonly duplicates: number;
   readonly deadLettered: Partial<Record<DeadLetterReason, number>>;
+  /** When every write of the batch had succeeded: the end of each message's event→written latency. */
+  readonly writtenAt: EpochMs;
 }
 
 /**
@@ -86,6 +88,7 @@ export class IngestFeatureEvents {
       unscored: scoring.unscored,
       duplicates: dropped,
       deadLettered,
+      writtenAt: this.clock(),
     };
   }
 

@@ -68,7 +68,7 @@ export class SpeedConsumer {
     private readonly deadLetters: DeadLetterTopic,
     private readonly options: SpeedConsumerOptions,
     private readonly log: SpeedLog,
-    private readonly onBatch: (outcome: IngestOutcome) => void = () => undefined,
+    private readonly onBatch: (outcome: IngestOutcome, batch: readonly ConsumedMessage[]) => void = () => undefined,
   ) {}
 
   async start(): Promise<void> {
@@ -126,7 +126,7 @@ export class SpeedConsumer {
       // re-ingests; event ids make that idempotent in the merged view.
       this.log.warn({ err: error, positions: outcome.positions }, 'offsets not committed; the batch will be redelivered');
     }
-    this.onBatch(outcome);
+    this.onBatch(outcome, batch);
   }
 
   private setFetching(on: boolean): void {
