@@ -11,7 +11,7 @@ export interface MessagePosition {
 const OFFSET = /^(0|[1-9]\d*)$/;
 
 /** Offsets are int64 decimal strings: BigInt keeps them exact where Number would round past 2^53. */
-function parseOffset(offset: string): bigint {
+export function parseOffset(offset: string): bigint {
   if (!OFFSET.test(offset)) {
     throw new InvalidInputError(`offset ${JSON.stringify(offset)} is not a non-negative decimal integer`);
   }

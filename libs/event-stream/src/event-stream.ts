@@ -28,6 +28,15 @@ export interface CommittedOffset {
   readonly offset: string | null;
 }
 
+/** The bounds of one partition's log. */
+export interface PartitionOffsets {
+  readonly partition: number;
+  /** The first offset still in the log (retention moves it on). */
+  readonly earliest: string;
+  /** The high watermark: the offset the next fully replicated message gets (consumers read up to it). */
+  readonly end: string;
+}
+
 export interface EventStreamAdmin {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
@@ -37,6 +46,8 @@ export interface EventStreamAdmin {
   deleteTopics(topics: readonly string[]): Promise<void>;
   /** One entry per partition of the topic, in partition order. */
   fetchCommittedOffsets(groupId: string, topic: string): Promise<readonly CommittedOffset[]>;
+  /** One entry per partition of the topic, in partition order. Rejects with `TopicNotFoundError` for a missing topic. */
+  fetchTopicOffsets(topic: string): Promise<readonly PartitionOffsets[]>;
 }
 
 export interface OutgoingMessage {

@@ -1,6 +1,6 @@
 import { type Admin } from 'kafkajs';
 import { classifyKafkaError } from './classify-kafka-error';
-import { type CommittedOffset, type EventStreamAdmin, type TopicSpec } from './event-stream';
+import { type CommittedOffset, type EventStreamAdmin, type PartitionOffsets, type TopicSpec } from './event-stream';
 
 export class KafkaJsAdmin implements EventStreamAdmin {
   constructor(private readonly admin: Admin) {}
@@ -61,6 +61,15 @@ export class KafkaJsAdmin implements EventStreamAdmin {
         .sort((a, b) => a.partition - b.partition);
     } catch (error) {
       throw classifyKafkaError(error, { operation: 'fetch committed offsets', topic, groupId });
+    }
+  }
+
+  async fetchTopicOffsets(topic: string): Promise<readonly PartitionOffsets[]> {
+    try {
+      const partitions = await this.admin.fetchTopicOffsets(topic);
+      return partitions.map(({ partition, low, high }) => ({ partition, earliest: low, end: high })).sort((a, b) => a.partition - b.partition);
+    } catch (error) {
+      throw classifyKafkaError(error, { operation: 'fetch topic offsets', topic });
     }
   }
 }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { commitPositionsAfter } from './commit-positions';
+import { consumerLag } from './consumer-lag';
 import {
   type CommitPosition,
   type ConsumedMessage,
@@ -150,6 +151,38 @@ describe('KafkaJsEventStream on a real broker', () => {
     await second.commit(commitPositionsAfter(secondSeen));
     const ends = commitPositionsAfter(firstSeen).map(({ partition, offset }) => ({ partition, offset }));
     expect(await admin.fetchCommittedOffsets(groupId, topic)).toEqual(ends);
+  });
+
+  it("reads a group's lag per partition: the log end minus what it committed", async () => {
+    const topic = uniqueStreamName('lag');
+    const groupId = uniqueStreamName('lag-group');
+    await admin.createTopics([{ topic, partitions: 2 }]);
+    topicsToDelete.push(topic);
+    expect(await admin.fetchTopicOffsets(topic)).toEqual([
+      { partition: 0, earliest: '0', end: '0' },
+      { partition: 1, earliest: '0', end: '0' },
+    ]);
+    await producer.send(topic, Array.from({ length: 50 }, (_, i) => ({ key: `entity-${i % 7}`, value: `event-${i}` })));
+    const seen: ConsumedMessage[] = [];
+    const consumer = stream.createConsumer({ groupId });
+    consumersToStop.push(consumer);
+    await consumer.connect();
+    await consumer.subscribe([topic]);
+    await consumer.run(async (batch) => void seen.push(...batch.messages));
+    await waitFor(() => seen.length === 50, 'every message');
+    const perPartition = [0, 1].map((partition) => seen.filter((m) => m.partition === partition).length);
+    expect(Math.min(...perPartition)).toBeGreaterThan(5);
+
+    const offsets = await admin.fetchTopicOffsets(topic);
+    expect(offsets).toEqual(perPartition.map((count, partition) => ({ partition, earliest: '0', end: String(count) })));
+    // Read but not committed: all of it is lag.
+    expect(consumerLag(offsets, await admin.fetchCommittedOffsets(groupId, topic))).toEqual(perPartition.map((lag, partition) => ({ partition, lag })));
+    await consumer.commit(commitPositionsAfter(seen.filter(({ offset }) => Number(offset) < 5)));
+    expect(consumerLag(await admin.fetchTopicOffsets(topic), await admin.fetchCommittedOffsets(groupId, topic))).toEqual(
+      perPartition.map((count, partition) => ({ partition, lag: count - 5 })),
+    );
+
+    await expect(admin.fetchTopicOffsets(uniqueStreamName('missing'))).rejects.toBeInstanceOf(TopicNotFoundError);
   });
 
   it('redelivers a batch whose handler failed, committing nothing on its own', async () => {
