@@ -13,3 +13,4 @@ export * from './repositories/feature-event-repository';
 export * from './repositories/merged-prediction-repository';
 export * from './repositories/model-registry-repository';
 export * from './repositories/audit-log-repository';
+export * from './repositories/table-parts-repository';
