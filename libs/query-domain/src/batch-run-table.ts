@@ -1,0 +1,142 @@
+import { type BatchPrediction, type EpochMs } from '@platform/domain';
+import { assertWithinBudget, type MemoryBudget } from './memory-budget';
+
+/**
+ * Estimated heap cost of one id in the index beyond its characters: the Map entry (hash table
+ * slot, key and value words) and the string header. Measured ballpark on V8, kept deliberately high.
+ */
+const INDEX_ENTRY_OVERHEAD_BYTES = 64;
+
+/**
+ * One batch run of one model, compact: entity ids map to row indexes, outputs live in one
+ * Float32Array (as ClickHouse stores them, so served values are exactly the stored ones) with
+ * row offsets, scored-at times in a Float64Array. About 100 bytes per row for a short id and one
+ * output, against several hundred for an object per row.
+ */
+export class BatchRunTable {
+  constructor(
+    readonly model: string,
+    readonly runId: string,
+    private readonly rowByEntity: ReadonlyMap<string, number>,
+    private readonly outputOffsets: Int32Array,
+    private readonly outputValues: Float32Array,
+    private readonly scoredAtByRow: Float64Array,
+    readonly estimatedBytes: number,
+  ) {}
+
+  get rowCount(): number {
+    return this.rowByEntity.size;
+  }
+
+  get(entityId: string): BatchPrediction | undefined {
+    const row = this.rowByEntity.get(entityId);
+    if (row === undefined) return undefined;
+    return {
+      model: this.model,
+      runId: this.runId,
+      entityId,
+      outputs: Array.from(this.outputValues.subarray(this.outputOffsets[row], this.outputOffsets[row + 1])),
+      scoredAt: this.scoredAtByRow[row]!,
+    };
+  }
+
+  /** Mean of each output over the run's rows (as wide as the widest row): the model's global default. */
+  meanOutputs(): number[] {
+    const sums: number[] = [];
+    const counts: number[] = [];
+    for (let row = 0; row < this.rowCount; row++) {
+      const start = this.outputOffsets[row]!;
+      const end = this.outputOffsets[row + 1]!;
+      for (let index = start; index < end; index++) {
+        const position = index - start;
+        sums[position] = (sums[position] ?? 0) + this.outputValues[index]!;
+        counts[position] = (counts[position] ?? 0) + 1;
+      }
+    }
+    return sums.map((sum, position) => sum / counts[position]!);
+  }
+
+  /** Entities in row order: for ranked pages and summaries. */
+  *entityIds(): IterableIterator<string> {
+    yield* this.rowByEntity.keys();
+  }
+}
+
+/**
+ * Builds a BatchRunTable row by row from a bulk read, growing typed arrays by doubling and
+ * checking the memory budget as it grows, so a run too large for the budget is refused before it
+ * takes the memory.
+ */
+export class BatchRunTableBuilder {
+  private readonly rowByEntity = new Map<string, number>();
+  private outputOffsets = new Int32Array(1025);
+  private outputValues = new Float32Array(1024);
+  private scoredAtByRow = new Float64Array(1024);
+  private idBytes = 0;
+  private duplicates = 0;
+
+  constructor(
+    readonly model: string,
+    readonly runId: string,
+    private readonly budget: MemoryBudget,
+  ) {}
+
+  /** Rows whose entity id was already in the run (the first row of an id is kept). */
+  get duplicateRows(): number {
+    return this.duplicates;
+  }
+
+  append(entityId: string, outputs: ArrayLike<number>, scoredAt: EpochMs): void {
+    if (this.rowByEntity.has(entityId)) {
+      this.duplicates++;
+      return;
+    }
+    const row = this.rowByEntity.size;
+    const start = this.outputOffsets[row]!;
+    this.reserve(row + 1, start + outputs.length);
+    this.outputValues.set(outputs, start);
+    this.outputOffsets[row + 1] = start + outputs.length;
+    this.scoredAtByRow[row] = scoredAt;
+    this.rowByEntity.set(entityId, row);
+    this.idBytes += 2 * entityId.length + INDEX_ENTRY_OVERHEAD_BYTES;
+  }
+
+  build(): BatchRunTable {
+    const rows = this.rowByEntity.size;
+    const values = this.outputOffsets[rows]!;
+    const outputOffsets = this.outputOffsets.slice(0, rows + 1);
+    const outputValues = this.outputValues.slice(0, values);
+    const scoredAt = this.scoredAtByRow.slice(0, rows);
+    const bytes = this.idBytes + outputOffsets.byteLength + outputValues.byteLength + scoredAt.byteLength;
+    return new BatchRunTable(this.model, this.runId, this.rowByEntity, outputOffsets, outputValues, scoredAt, bytes);
+  }
+
+  private reserve(rows: number, values: number): void {
+    const rowCapacity = growTo(this.scoredAtByRow.length, rows);
+    const valueCapacity = growTo(this.outputValues.length, values);
+    if (rowCapacity === this.scoredAtByRow.length && valueCapacity === this.outputValues.length) return;
+    assertWithinBudget(
+      this.budget,
+      this.idBytes + (rowCapacity + 1) * 4 + valueCapacity * 4 + rowCapacity * 8,
+      `run ${this.runId} of model ${this.model} (${rows} rows so far)`,
+    );
+    if (rowCapacity !== this.scoredAtByRow.length) {
+      this.outputOffsets = copyInto(new Int32Array(rowCapacity + 1), this.outputOffsets);
+      this.scoredAtByRow = copyInto(new Float64Array(rowCapacity), this.scoredAtByRow);
+    }
+    if (valueCapacity !== this.outputValues.length) {
+      this.outputValues = copyInto(new Float32Array(valueCapacity), this.outputValues);
+    }
+  }
+}
+
+function growTo(capacity: number, needed: number): number {
+  let grown = capacity;
+  while (grown < needed) grown *= 2;
+  return grown;
+}
+
+function copyInto<T extends Int32Array | Float32Array | Float64Array>(target: T, source: T): T {
+  target.set(source);
+  return target;
+}

@@ -1,0 +1,14 @@
+import { RecentEventIds } from './recent-event-ids';
+
+describe('RecentEventIds', () => {
+  it('tells re-read ids from new ones and forgets those older than the window', () => {
+    const ids = new RecentEventIds();
+    expect(ids.add('e1', 100)).toBe(true);
+    expect(ids.add('e2', 200)).toBe(true);
+    expect(ids.add('e1', 100)).toBe(false);
+    ids.forgetBefore(150);
+    expect(ids.size).toBe(1);
+    expect(ids.add('e2', 200)).toBe(false);
+    expect(ids.add('e1', 100)).toBe(true);
+  });
+});
