@@ -119,6 +119,24 @@ describe.each(ENGINE_KINDS)('bulk columnar I/O on %s', (kind) => {
     expect(peakRetainedBytes).toBeLessThan(48 * 1024 * 1024);
   });
 
+  it('reads an empty result of every column type as no batches', async () => {
+    const table = engine().table('bulk_empty');
+    await engine().command(
+      `CREATE TABLE ${table} (seq UInt32, id String, f32 Float32, f64 Float64, u64 UInt64, outputs Array(Float32))
+       ENGINE = MergeTree() ORDER BY seq`,
+      'create bulk_empty',
+    );
+    const batches = [];
+    for await (const batch of bulkColumnarIoFor(engine()).read({
+      query: `SELECT * FROM ${table}`,
+      columns: COLUMNS,
+      maxRowsPerBatch: 100,
+    })) {
+      batches.push(batch);
+    }
+    expect(batches).toEqual([]);
+  });
+
   it('refuses a column whose engine type differs from the requested one', async () => {
     const io = bulkColumnarIoFor(engine());
     const read = async (): Promise<void> => {

@@ -14,3 +14,4 @@ export * from './repositories/merged-prediction-repository';
 export * from './repositories/model-registry-repository';
 export * from './repositories/audit-log-repository';
 export * from './repositories/table-parts-repository';
+export * from './repositories/segment-aggregate-repository';

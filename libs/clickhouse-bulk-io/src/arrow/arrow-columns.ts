@@ -91,7 +91,6 @@ export function* arrowIpcToBatches(ipc: Uint8Array, specs: readonly ColumnSpec[]
     if (fields.length !== specs.length) {
       throw new ArrowColumnError(`Arrow batch has ${fields.length} columns, expected ${specs.length}`);
     }
-    const columns: Record<string, ColumnValues> = {};
     specs.forEach((spec, index) => {
       const field = fields[index]!;
       if (field.name !== spec.name || !matches(spec.type, field.type)) {
@@ -99,9 +98,12 @@ export function* arrowIpcToBatches(ipc: Uint8Array, specs: readonly ColumnSpec[]
           `column ${field.name} of Arrow type ${field.type.toString()} arrived where ${spec.name} of type ${spec.type} was expected`,
         );
       }
-      columns[spec.name] = valuesOf(spec, recordBatch.data.children[index]!);
     });
-    if (recordBatch.numRows > 0) yield { rowCount: recordBatch.numRows, columns };
+    // An empty batch (an empty result) may come without child data for list columns.
+    if (recordBatch.numRows === 0) continue;
+    const columns: Record<string, ColumnValues> = {};
+    specs.forEach((spec, index) => (columns[spec.name] = valuesOf(spec, recordBatch.data.children[index]!)));
+    yield { rowCount: recordBatch.numRows, columns };
   }
 }
 

@@ -1,0 +1,3 @@
+export * from './serving-state-reader';
+export * from './speed-tail';
+export * from './serving-state-sync';
