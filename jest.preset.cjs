@@ -19,7 +19,7 @@ const swcTransform = [
  * NestJS 12 ships as ES modules only. Node loads them from CommonJS (require(esm), Node 20.19+),
  * but jest's module runtime does not before Node 24.9, so jest compiles them to CommonJS too.
  */
-const ESM_ONLY_PACKAGES = ['@nestjs', 'file-type', 'strtok3', 'token-types', 'peek-readable', '@tokenizer', 'uint8array-extras', 'cookie'];
+const ESM_ONLY_PACKAGES = ['@nestjs', 'file-type', 'strtok3', 'token-types', 'peek-readable', '@tokenizer', 'uint8array-extras', 'cookie', 'content-disposition'];
 
 const swcEsmTransform = [
   '@swc/jest',

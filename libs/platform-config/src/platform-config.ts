@@ -41,6 +41,12 @@ export const environmentSchema = z.object({
   SPEED_BATCH_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(200).describe('ms between two micro-batch writes, at least (too many parts)'),
   SPEED_CLOCK_SKEW_MS: z.coerce.number().int().min(0).default(60_000).describe('how far in the future an event time may be'),
   SPEED_HTTP_PORT: port.default(8082).describe('speed layer health and metrics port'),
+  QUERY_HTTP_PORT: port.default(8083).describe('query layer API port'),
+  QUERY_POINTER_POLL_MS: z.coerce.number().int().min(10).default(1_000).describe('ms between reads of the serving pointer (publishes and rollbacks reach the query layer within it plus a load)'),
+  QUERY_SPEED_POLL_MS: z.coerce.number().int().min(10).default(200).describe('ms between two tail polls of speed predictions (a speed row is served within it plus a poll)'),
+  QUERY_SPEED_OVERLAP_MS: z.coerce.number().int().min(0).default(5_000).describe('ms of speed rows each tail poll re-reads (rows become visible out of scored-at order)'),
+  QUERY_STATE_MAX_BYTES: z.coerce.number().int().min(1_048_576).default(1_073_741_824).describe('bytes the in-memory serving state of all models may take; a run beyond it is not loaded'),
+  QUERY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).default(4_194_304).describe('largest query layer request body in bytes (413 beyond it); 10,000 ids fit in the default'),
   DEMO_SOURCE_ROWS: z.coerce.number().int().min(1).default(1_000_000).describe('customers the quick start generates when the demo source is empty'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('log level'),
 });
@@ -67,6 +73,14 @@ export interface PlatformConfig {
     readonly batching: { readonly maxCount: number; readonly maxWaitMs: number; readonly minIntervalMs: number };
     readonly allowedClockSkewMs: number;
     readonly httpPort: number;
+  };
+  readonly query: {
+    readonly httpPort: number;
+    readonly pointerPollMs: number;
+    readonly speedPollMs: number;
+    readonly speedOverlapMs: number;
+    readonly stateMaxBytes: number;
+    readonly bodyLimitBytes: number;
   };
   readonly logLevel: Environment['LOG_LEVEL'];
 }
@@ -116,6 +130,14 @@ export function loadPlatformConfig(environment: NodeJS.ProcessEnv = process.env)
       batching: { maxCount: env.SPEED_BATCH_MAX_COUNT, maxWaitMs: env.SPEED_BATCH_MAX_WAIT_MS, minIntervalMs: env.SPEED_BATCH_MIN_INTERVAL_MS },
       allowedClockSkewMs: env.SPEED_CLOCK_SKEW_MS,
       httpPort: env.SPEED_HTTP_PORT,
+    },
+    query: {
+      httpPort: env.QUERY_HTTP_PORT,
+      pointerPollMs: env.QUERY_POINTER_POLL_MS,
+      speedPollMs: env.QUERY_SPEED_POLL_MS,
+      speedOverlapMs: env.QUERY_SPEED_OVERLAP_MS,
+      stateMaxBytes: env.QUERY_STATE_MAX_BYTES,
+      bodyLimitBytes: env.QUERY_BODY_LIMIT_BYTES,
     },
     logLevel: env.LOG_LEVEL,
   };

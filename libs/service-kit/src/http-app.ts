@@ -13,6 +13,8 @@ export interface HttpAppOptions {
   readonly version: string;
   /** Largest request body accepted, in bytes (fastify answers 413 beyond it). */
   readonly bodyLimit?: number;
+  /** Longest path parameter in characters as sent (URL-encoded); fastify answers 404 beyond it. Default 100. */
+  readonly maxParamLength?: number;
 }
 
 export const API_DOCS_PATH = 'docs';
@@ -22,7 +24,7 @@ export const API_DOCS_PATH = 'docs';
  * stop on SIGTERM and SIGINT, OpenAPI at /docs-json and Swagger UI at /docs.
  */
 export async function createHttpApp(module: IEntryNestModule, options: HttpAppOptions): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 1_048_576 }), {
+  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 1_048_576, routerOptions: { maxParamLength: options.maxParamLength ?? 100 } }), {
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));

@@ -1,0 +1,189 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addApiKey } from '@platform/access';
+import { BatchPredictionRepository, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
+import { chdbPathForThisWorker, clickhouseUrl, ENGINE_KINDS, useTestEngine } from '@platform/clickhouse-store/testing';
+import { loadPlatformConfig } from '@platform/platform-config';
+import { type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createQueryHttpApp } from './query-http-app';
+
+const MODEL = 'churn';
+
+describe.each(ENGINE_KINDS)('query layer HTTP API on %s', (kind) => {
+  const engine = useTestEngine(kind);
+  const keysFile = join(mkdtempSync(join(tmpdir(), 'query-http-')), 'api-keys.json');
+  let app: NestFastifyApplication;
+  let readKey = '';
+  let adminKey = '';
+
+  async function inject(
+    method: 'GET' | 'POST',
+    url: string,
+    options: { key?: string; body?: unknown; rawBody?: string } = {},
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const key = options.key ?? readKey;
+    const response = await app.inject({
+      method,
+      url,
+      headers: { ...(key === '' ? {} : { 'x-api-key': key }), ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+      ...(options.rawBody !== undefined ? { payload: options.rawBody } : options.body !== undefined ? { payload: JSON.stringify(options.body) } : {}),
+    });
+    return { status: response.statusCode, body: response.json<Record<string, unknown>>() };
+  }
+
+  beforeAll(async () => {
+    readKey = (await addApiKey(keysFile, 'dashboard', ['read'])).key;
+    adminKey = (await addApiKey(keysFile, 'ops', ['admin'])).key;
+    await new BatchPredictionRepository(engine()).insert(
+      ['a', 'b', 'c/with slash', 'é'].map((entityId, index) => ({ model: MODEL, runId: 'run-1', entityId, outputs: [index / 4], scoredAt: 900 })),
+    );
+    await engine().insertRows(
+      'segment_aggregates',
+      [{ model: MODEL, run_id: 'run-1', segment_columns: ['region'], segment_values: ['north'], row_count: 3, output_means: [0.625] }],
+      'segment aggregates for the test',
+    );
+    await new ServingPointerRepository(engine()).append({
+      model: MODEL,
+      runId: 'run-1',
+      modelVersion: '1.0.0',
+      dataCutoff: 1_000,
+      action: 'publish',
+      actor: 'test',
+    });
+    await new SpeedPredictionRepository(engine()).insert([
+      {
+        model: MODEL,
+        modelVersion: '1.0.0',
+        entityId: 'b',
+        eventId: 'ev-1',
+        eventTime: 2_000,
+        outputs: [0.875],
+        scoredAt: 2_010,
+        source: { topic: 'features', partition: 1, offset: '42' },
+      },
+    ]);
+    const config = loadPlatformConfig({
+      ...(kind === 'server' ? { CLICKHOUSE_URL: clickhouseUrl() } : { CHDB_PATH: chdbPathForThisWorker() }),
+      CLICKHOUSE_DATABASE: engine().database,
+      API_KEYS_FILE: keysFile,
+      QUERY_POINTER_POLL_MS: '100',
+      QUERY_SPEED_POLL_MS: '100',
+      QUERY_BODY_LIMIT_BYTES: String(4 * 1024 * 1024),
+      LOG_LEVEL: 'warn',
+    });
+    app = await createQueryHttpApp(config);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    const deadline = Date.now() + 30_000;
+    while ((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode !== 200) {
+      if (Date.now() > deadline) throw new Error('the query layer never became ready');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('needs a key with read scope on every prediction route', async () => {
+    expect((await inject('GET', `/models/${MODEL}/predictions/a`, { key: '' })).status).toBe(401);
+    expect((await inject('GET', `/models/${MODEL}/predictions/a`, { key: 'lpk_not-a-key' })).status).toBe(401);
+    expect((await inject('POST', `/models/${MODEL}/predictions/lookup`, { key: '', body: { ids: ['a'] } })).status).toBe(401);
+    expect((await inject('GET', `/models/${MODEL}/predictions/a`, { key: adminKey })).status).toBe(200);
+  });
+
+  it("answers one entity's merged prediction with provenance", async () => {
+    const batch = await inject('GET', `/models/${MODEL}/predictions/a`);
+    expect(batch.status).toBe(200);
+    expect(batch.body).toMatchObject({
+      model: MODEL,
+      entityId: 'a',
+      source: 'batch',
+      fallback: null,
+      runId: 'run-1',
+      modelVersion: '1.0.0',
+      dataCutoff: 1_000,
+      outputs: [0],
+      scoredAt: 900,
+      eventId: null,
+      eventTime: null,
+    });
+    expect(batch.body['freshness']).toEqual({ batchLoadedAt: expect.any(Number), speedAsOf: expect.any(Number) });
+    expect((await inject('GET', `/models/${MODEL}/predictions/b`)).body).toMatchObject({
+      source: 'speed',
+      outputs: [0.875],
+      eventId: 'ev-1',
+      eventTime: 2_000,
+      scoredAt: 2_010,
+    });
+    expect((await inject('GET', `/models/${MODEL}/predictions/${encodeURIComponent('c/with slash')}`)).body).toMatchObject({ entityId: 'c/with slash', outputs: [0.5] });
+    expect((await inject('GET', `/models/${MODEL}/predictions/${encodeURIComponent('é')}`)).body).toMatchObject({ entityId: 'é', outputs: [0.75] });
+  });
+
+  it('answers an unknown entity with the cold-start fallback of its segment, else the global default', async () => {
+    expect((await inject('GET', `/models/${MODEL}/predictions/newcomer?segment.region=north`)).body).toMatchObject({
+      source: 'fallback',
+      fallback: 'segment',
+      outputs: [0.625],
+      scoredAt: null,
+    });
+    expect((await inject('GET', `/models/${MODEL}/predictions/newcomer`)).body).toMatchObject({ source: 'fallback', fallback: 'global', outputs: [0.375] });
+  });
+
+  it('answers a bulk lookup in the order asked, unknown ids by the fallback', async () => {
+    const { status, body } = await inject('POST', `/models/${MODEL}/predictions/lookup`, {
+      body: { ids: ['nobody', 'b', 'a', 'nobody', 'é'], segments: { nobody: { region: 'north' } } },
+    });
+    expect(status).toBe(200);
+    const predictions = body['predictions'] as { entityId: string; source: string; fallback: string | null }[];
+    expect(predictions.map((p) => [p.entityId, p.source, p.fallback])).toEqual([
+      ['nobody', 'fallback', 'segment'],
+      ['b', 'speed', null],
+      ['a', 'batch', null],
+      ['nobody', 'fallback', 'segment'],
+      ['é', 'batch', null],
+    ]);
+    const many = Array.from({ length: 10_000 }, (_, i) => (i % 2 === 0 ? 'a' : `unknown-${i}`));
+    const full = await inject('POST', `/models/${MODEL}/predictions/lookup`, { body: { ids: many } });
+    expect(full.status).toBe(200);
+    expect((full.body['predictions'] as { entityId: string }[]).map((p) => p.entityId)).toEqual(many);
+  });
+
+  it('refuses bad requests with a 400 that names the field', async () => {
+    const cases: [string, 'GET' | 'POST', unknown, RegExp][] = [
+      [`/models/${MODEL}/predictions/a?color=red`, 'GET', undefined, /query\.color/],
+      [`/models/${MODEL}/predictions/a?segment.region=x&segment.region=y`, 'GET', undefined, /query\.segment\.region/],
+      [`/models/${MODEL}/predictions/${'x'.repeat(257)}`, 'GET', undefined, /path\.entityId: entity id is 257 bytes/],
+      [`/models/${MODEL}/predictions/lookup`, 'POST', { ids: [] }, /body\.ids/],
+      [`/models/${MODEL}/predictions/lookup`, 'POST', { ids: ['a', 'b', ''] }, /body\.ids\.2: entity id is empty/],
+      [`/models/${MODEL}/predictions/lookup`, 'POST', { ids: Array.from({ length: 10_001 }, () => 'a') }, /body\.ids/],
+      [`/models/${MODEL}/predictions/lookup`, 'POST', { ids: ['a'], extra: 1 }, /body.*extra/],
+      [`/models/${MODEL}/predictions/lookup`, 'POST', { ids: ['a'], segments: { a: { region: 5 } } }, /body\.segments\.a\.region/],
+    ];
+    for (const [url, method, body, message] of cases) {
+      const response = await inject(method, url, body === undefined ? {} : { body });
+      expect({ url, status: response.status }).toEqual({ url, status: 400 });
+      expect(response.body['message']).toMatch(message);
+    }
+    const malformed = await inject('POST', `/models/${MODEL}/predictions/lookup`, { rawBody: '{"ids": [' });
+    expect(malformed.status).toBe(400);
+  });
+
+  it('answers 404 for a model without a published run and 413 for a body over the limit', async () => {
+    expect((await inject('GET', '/models/unknown/predictions/a')).status).toBe(404);
+    const huge = await inject('POST', `/models/${MODEL}/predictions/lookup`, { rawBody: JSON.stringify({ ids: ['x'.repeat(5 * 1024 * 1024)] }) });
+    expect(huge.status).toBe(413);
+  });
+
+  it('documents the routes in OpenAPI and exports state metrics', async () => {
+    const docs = await app.inject({ method: 'GET', url: '/docs-json' });
+    expect(Object.keys(docs.json<{ paths: object }>().paths)).toEqual(
+      expect.arrayContaining(['/models/{model}/predictions/{entityId}', '/models/{model}/predictions/lookup']),
+    );
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/query_state_batch_rows\{model="churn",service="query-layer"\} 4/);
+    expect(metrics).toMatch(/query_speed_lag_seconds\{model="churn"/);
+    expect(metrics).toMatch(/http_request_duration_seconds_count\{service="query-layer",method="GET",route="\/models\/:model\/predictions\/:entityId",status="200"\}/);
+  });
+});

@@ -1,0 +1,63 @@
+import { bulkColumnarIoFor } from '@platform/clickhouse-bulk-io';
+import { ClickHouseEngine, ServingPointerRepository } from '@platform/clickhouse-store';
+import { type PlatformConfig } from '@platform/platform-config';
+import { ServingState } from '@platform/query-domain';
+import { ServingStateReader, ServingStateSync } from '@platform/query-layer';
+import { PLATFORM_CONFIG, Readiness } from '@platform/service-kit';
+import { type BeforeApplicationShutdown, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
+import { Registry } from 'prom-client';
+import { QueryController } from './query.controller';
+import { QueryMetrics } from './query-metrics';
+
+/**
+ * Builds the serving state once the application is up (the HTTP server answers meanwhile, not
+ * ready) and stops polling before the engine closes.
+ */
+@Injectable()
+class ServingStateLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private starting: Promise<void> = Promise.resolve();
+
+  constructor(
+    @Inject(ServingStateSync) private readonly sync: ServingStateSync,
+    @Inject(Readiness) readiness: Readiness,
+  ) {
+    readiness.register({ name: 'serving-state', notReadyReason: () => (this.sync.ready ? null : 'loading the current runs') });
+  }
+
+  onApplicationBootstrap(): void {
+    this.starting = this.sync.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.starting;
+    await this.sync.stop();
+  }
+}
+
+/**
+ * The query layer as a Nest module: merged predictions served from memory, kept in step with
+ * ClickHouse. Needs PlatformCoreModule (engine, keys, metrics, readiness) in the same application.
+ */
+@Module({
+  controllers: [QueryController],
+  providers: [
+    { provide: ServingState, useFactory: () => new ServingState() },
+    {
+      provide: ServingStateSync,
+      useFactory: (serving: ServingState, engine: ClickHouseEngine, config: PlatformConfig, registry: Registry, logger: PinoLogger) =>
+        new ServingStateSync(
+          serving,
+          new ServingPointerRepository(engine),
+          new ServingStateReader(engine, bulkColumnarIoFor(engine)),
+          config.query,
+          logger.logger,
+          new QueryMetrics(registry, serving),
+        ),
+      inject: [ServingState, ClickHouseEngine, PLATFORM_CONFIG, Registry, PinoLogger],
+    },
+    ServingStateLifecycle,
+  ],
+  exports: [ServingState, ServingStateSync],
+})
+export class QueryLayerModule {}

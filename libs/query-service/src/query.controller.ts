@@ -1,0 +1,72 @@
+import { PlatformError } from '@platform/domain';
+import { type ServedPrediction, ServingState } from '@platform/query-domain';
+import { ServingStateSync } from '@platform/query-layer';
+import { PlatformErrorFilter, RequireScope, ZodValidationPipe } from '@platform/service-kit';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, UseFilters } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { entityParams, lookupBody, type LookupBody, modelParams, segmentQuery } from './query-request-schemas';
+import { SERVED_PREDICTION_SCHEMA } from './served-prediction.schema';
+
+/** Asked before the first load finished: retry shortly (503 with retry-after). */
+export class ServingStateNotReadyError extends PlatformError {
+  readonly code = 'SERVING_STATE_NOT_READY';
+  readonly retriable = true;
+}
+
+const QUERY_ERROR_STATUS = { UNKNOWN_MODEL: HttpStatus.NOT_FOUND } as const;
+
+/** Merged predictions from the in-memory serving state; every route needs a read key. */
+@ApiTags('predictions')
+@ApiSecurity('api-key')
+@RequireScope('read')
+@UseFilters(new PlatformErrorFilter(QUERY_ERROR_STATUS))
+@Controller('models/:model')
+export class QueryController {
+  constructor(
+    @Inject(ServingState) private readonly serving: ServingState,
+    @Inject(ServingStateSync) private readonly sync: ServingStateSync,
+  ) {}
+
+  @Get('predictions/:entityId')
+  @ApiOperation({
+    summary: "One entity's merged prediction with provenance",
+    description:
+      'The speed prediction when it is newer than the current run’s cut-off and of its model version, else the run’s ' +
+      'batch prediction, else a cold-start fallback (the segment given by segment.<column> parameters, else the global default).',
+  })
+  @ApiParam({ name: 'model' })
+  @ApiParam({ name: 'entityId', description: 'URL-encoded; at most 256 UTF-8 bytes' })
+  @ApiQuery({ name: 'segment.<column>', required: false, description: 'segment attributes for cold start, e.g. segment.region=north' })
+  @ApiOkResponse({ schema: SERVED_PREDICTION_SCHEMA })
+  predict(
+    @Param(new ZodValidationPipe(entityParams, 'path')) { model, entityId }: z.infer<typeof entityParams>,
+    @Query(new ZodValidationPipe(segmentQuery, 'query')) segment: z.infer<typeof segmentQuery>,
+  ): ServedPrediction {
+    return this.stateOf(model).answer(entityId, segment);
+  }
+
+  @Post('predictions/lookup')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Merged predictions of up to 10,000 entities, in the order asked',
+    description: 'Unknown ids are answered by the cold-start fallback (source "fallback"); segments gives their attributes by id.',
+  })
+  @ApiParam({ name: 'model' })
+  @ApiBody({ schema: z.toJSONSchema(lookupBody, { io: 'input' }) as object })
+  @ApiOkResponse({ schema: { type: 'object', properties: { predictions: { type: 'array', items: SERVED_PREDICTION_SCHEMA } } } })
+  lookup(
+    @Param(new ZodValidationPipe(modelParams, 'path')) { model }: z.infer<typeof modelParams>,
+    @Body(new ZodValidationPipe(lookupBody, 'body')) body: LookupBody,
+  ): { predictions: ServedPrediction[] } {
+    const state = this.stateOf(model);
+    return { predictions: body.ids.map((id) => state.answer(id, body.segments?.[id])) };
+  }
+
+  private stateOf(model: string): ReturnType<ServingState['require']> {
+    if (!this.sync.ready && this.serving.get(model) === undefined) {
+      throw new ServingStateNotReadyError('the serving state is still being built; retry shortly');
+    }
+    return this.serving.require(model);
+  }
+}
