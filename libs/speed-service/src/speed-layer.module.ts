@@ -1,4 +1,11 @@
-import { ClickHouseEngine, FeatureEventRepository, ModelRegistryRepository, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
+import {
+  ClickHouseEngine,
+  FeatureEventRepository,
+  ModelRegistryRepository,
+  ServingPointerRepository,
+  SpeedPredictionRepository,
+  TablePartsRepository,
+} from '@platform/clickhouse-store';
 import { type EventStream } from '@platform/event-stream';
 import { ModelRegistry } from '@platform/model-package';
 import { DirectoryModelPackageStore } from '@platform/model-store';
@@ -9,9 +16,14 @@ import { TfjsModelRuntime } from '@platform/tfjs-runtime';
 import { type BeforeApplicationShutdown, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { Registry } from 'prom-client';
+import { BrokerHealth } from './broker-health';
 import { SpeedMetrics } from './speed-metrics';
+import { SpeedMonitor } from './speed-monitor';
 
 const DEFAULT_EVENT_PARTITIONS = 3;
+/** Lag and parts are read this often; a reading the broker has not answered in time marks it unreachable. */
+const MONITOR_INTERVAL_MS = 5_000;
+const MONITOR_TIMEOUT_MS = 4_000;
 
 /** Joins the consumer group once the application is up; flushes, commits and leaves on shutdown. */
 @Injectable()
@@ -35,6 +47,30 @@ class SpeedConsumerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
   }
 }
 
+function assertKafkaConfigured(eventStream: EventStream | null): asserts eventStream is EventStream {
+  if (eventStream === null) throw new PlatformConfigError('the speed layer consumes Kafka: set KAFKA_BROKERS');
+}
+
+/** Reads lag and parts while the service runs; readiness reports the broker connection. */
+@Injectable()
+class SpeedMonitorLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    @Inject(SpeedMonitor) private readonly monitor: SpeedMonitor,
+    @Inject(BrokerHealth) health: BrokerHealth,
+    @Inject(Readiness) readiness: Readiness,
+  ) {
+    readiness.register({ name: 'kafka-broker', notReadyReason: () => health.notReadyReason() });
+  }
+
+  onApplicationBootstrap(): void {
+    this.monitor.start();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.monitor.stop();
+  }
+}
+
 /**
  * The speed layer as a Nest module: a consumer group member scoring feature events with the
  * current run's model version. Needs PlatformCoreModule, with Kafka configured (KAFKA_BROKERS).
@@ -43,8 +79,8 @@ class SpeedConsumerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
   providers: [
     {
       provide: SpeedConsumer,
-      useFactory: async (engine: ClickHouseEngine, config: PlatformConfig, eventStream: EventStream | null, registry: Registry, logger: PinoLogger) => {
-        if (eventStream === null) throw new PlatformConfigError('the speed layer consumes Kafka: set KAFKA_BROKERS');
+      useFactory: async (engine: ClickHouseEngine, config: PlatformConfig, eventStream: EventStream | null, metrics: SpeedMetrics, health: BrokerHealth, logger: PinoLogger) => {
+        assertKafkaConfigured(eventStream);
         // Topics an operator has not created get a default layout; existing ones are left as they are.
         const admin = eventStream.createAdmin();
         await admin.connect();
@@ -73,21 +109,34 @@ class SpeedConsumerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
           sendDeadLetters: (letters) => deadLetters.send(letters),
           allowedClockSkewMs: config.speed.allowedClockSkewMs,
         });
-        const metrics = new SpeedMetrics(registry);
         logger.info({ models: modelNames, topic: config.speed.topic, groupId: config.speed.groupId }, 'speed layer ready');
         return new SpeedConsumer(
-          eventStream,
+          health.following(eventStream),
           ingest,
           catalog,
           deadLetters,
           { topic: config.speed.topic, groupId: config.speed.groupId, batching: config.speed.batching, retry: { initialMs: 200, maxMs: 30_000 } },
           logger.logger,
-          (outcome) => metrics.observe(outcome),
+          (outcome, batch) => metrics.observe(outcome, batch),
         );
       },
-      inject: [ClickHouseEngine, PLATFORM_CONFIG, EVENT_STREAM, Registry, PinoLogger],
+      inject: [ClickHouseEngine, PLATFORM_CONFIG, EVENT_STREAM, SpeedMetrics, BrokerHealth, PinoLogger],
     },
     SpeedConsumerLifecycle,
+    { provide: SpeedMetrics, useFactory: (registry: Registry) => new SpeedMetrics(registry), inject: [Registry] },
+    { provide: BrokerHealth, useFactory: () => new BrokerHealth() },
+    {
+      provide: SpeedMonitor,
+      useFactory: (engine: ClickHouseEngine, config: PlatformConfig, eventStream: EventStream | null, metrics: SpeedMetrics, health: BrokerHealth, logger: PinoLogger) => {
+        assertKafkaConfigured(eventStream);
+        return new SpeedMonitor(
+          { createAdmin: () => eventStream.createAdmin(), parts: new TablePartsRepository(engine), metrics, health, log: logger.logger },
+          { topic: config.speed.topic, groupId: config.speed.groupId, intervalMs: MONITOR_INTERVAL_MS, timeoutMs: MONITOR_TIMEOUT_MS },
+        );
+      },
+      inject: [ClickHouseEngine, PLATFORM_CONFIG, EVENT_STREAM, SpeedMetrics, BrokerHealth, PinoLogger],
+    },
+    SpeedMonitorLifecycle,
   ],
 })
 export class SpeedLayerModule {}
