@@ -43,6 +43,17 @@ describe('speed layer service', () => {
 
   afterAll(() => clickhouse.close());
 
+  /** The values of one metric in the Prometheus text format, by its label text. */
+  async function metricValues(port: number, name: string): Promise<Map<string, number>> {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const values = new Map<string, number>();
+    for (const line of text.split('\n')) {
+      const match = /^([a-z_]+)(\{[^}]*\})? (\S+)$/.exec(line);
+      if (match?.[1] === name) values.set(match[2] ?? '', Number(match[3]));
+    }
+    return values;
+  }
+
   it('scores produced events with the published version, dead-letters a malformed one, commits on SIGTERM', async () => {
     await platformCliOk(env, 'train-demo-model', '--out', join(workDir, 'model'), '--version', '1.0.0', '--rows', '60000');
     await platformCliOk(env, 'models-cli', 'register', join(workDir, 'model'));
@@ -88,6 +99,34 @@ describe('speed layer service', () => {
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(/speed_dead_letters_total\{reason="not-json"[^}]*\} 1/);
       expect(metrics).toMatch(/speed_events_total\{outcome="scored"[^}]*\} 400/);
+
+      // Every message, the dead letter included, was written within the run of this test.
+      const latency = await metricValues(port, 'speed_event_written_latency_seconds_count');
+      expect([...latency.values()]).toEqual([401]);
+      const latencySum = [...(await metricValues(port, 'speed_event_written_latency_seconds_sum')).values()][0]!;
+      expect(latencySum / 401).toBeGreaterThan(0);
+      expect(latencySum / 401).toBeLessThan(60);
+      // Lag and parts are read every 5 s: a reading after the last commit sees the tables' parts and no lag.
+      const readingDeadline = Date.now() + 30_000;
+      let [lag, parts, fullest] = [new Map<string, number>(), new Map<string, number>(), new Map<string, number>()];
+      const tableValue = (values: Map<string, number>, table: string): number | undefined => [...values].find(([labels]) => labels.includes(`table="${table}"`))?.[1];
+      do {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        [lag, parts, fullest] = await Promise.all(['speed_consumer_lag', 'clickhouse_active_parts', 'clickhouse_max_parts_per_partition'].map((name) => metricValues(port, name)));
+      } while ((tableValue(parts, 'speed_predictions') === undefined || [...lag.values()].some((value) => value !== 0)) && Date.now() < readingDeadline);
+      expect([...lag.keys()].map((labels) => /partition="(\d+)"/.exec(labels)?.[1]).sort()).toEqual(['0', '1', '2']);
+      expect([...lag.keys()].every((labels) => labels.includes(`topic="${topic}"`))).toBe(true);
+      expect([...lag.values()]).toEqual([0, 0, 0]);
+      for (const table of ['feature_events', 'speed_predictions']) {
+        const active = tableValue(parts, table);
+        const inOnePartition = tableValue(fullest, table);
+        expect(active).toBeGreaterThanOrEqual(1);
+        expect(inOnePartition).toBeGreaterThanOrEqual(1);
+        expect(inOnePartition).toBeLessThanOrEqual(active!);
+      }
+      const ready = (await (await fetch(`http://127.0.0.1:${port}/health/ready`)).json()) as { status: string; info: Record<string, { status: string }> };
+      expect(ready.status).toBe('ok');
+      expect(ready.info['modules']?.status).toBe('up');
     } finally {
       expect(await speed.stop('SIGTERM')).toBe(0);
     }
