@@ -112,7 +112,10 @@ describe('speed layer service', () => {
       const tableValue = (values: Map<string, number>, table: string): number | undefined => [...values].find(([labels]) => labels.includes(`table="${table}"`))?.[1];
       do {
         await new Promise((resolve) => setTimeout(resolve, 500));
-        [lag, parts, fullest] = await Promise.all(['speed_consumer_lag', 'clickhouse_active_parts', 'clickhouse_max_parts_per_partition'].map((name) => metricValues(port, name)));
+        // Parts first: the lag scraped next comes from the same reading or a later one.
+        parts = await metricValues(port, 'clickhouse_active_parts');
+        fullest = await metricValues(port, 'clickhouse_max_parts_per_partition');
+        lag = await metricValues(port, 'speed_consumer_lag');
       } while ((tableValue(parts, 'speed_predictions') === undefined || [...lag.values()].some((value) => value !== 0)) && Date.now() < readingDeadline);
       expect([...lag.keys()].map((labels) => /partition="(\d+)"/.exec(labels)?.[1]).sort()).toEqual(['0', '1', '2']);
       expect([...lag.keys()].every((labels) => labels.includes(`topic="${topic}"`))).toBe(true);
