@@ -37,6 +37,9 @@ export const CATEGORIES = {
   scorerGlue: 'scorer glue (slices, output copy)',
   verify: 'verification accumulators',
   pipeline: 'run pipeline (id checks, bookkeeping)',
+  kafka: 'kafkajs (fetch, record batch decode, protocol)',
+  validate: 'event validation (speed-domain, zod, JSON.parse)',
+  speedIngest: 'speed ingest (micro-batching, rows for the store)',
   chdb: 'chDB binding on the main thread',
   nodeIo: 'HTTP client, Node streams, fs',
   gc: 'GC',
@@ -83,6 +86,9 @@ function categoryOfFrame(frame: CallFrame): Category | undefined {
   if (url.includes('tfjs-model-runtime')) return 'scorerGlue';
   if (url.includes('/batch-verification/')) return 'verify';
   if (url.includes('/run-batch.')) return 'pipeline';
+  if (url.includes('/kafkajs/')) return 'kafka';
+  if (url.includes('/speed-domain/') || url.includes('/zod/')) return 'validate';
+  if (url.includes('/speed-layer/') || url.includes('/rxjs/')) return 'speedIngest';
   if (url.includes('/node_modules/chdb/')) return 'chdb';
   if (url.includes('/@clickhouse/')) return 'nodeIo';
   return undefined;
