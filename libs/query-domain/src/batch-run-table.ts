@@ -56,10 +56,42 @@ export class BatchRunTable {
     return sums.map((sum, position) => sum / counts[position]!);
   }
 
-  /** Entities in row order: for ranked pages and summaries. */
-  *entityIds(): IterableIterator<string> {
-    yield* this.rowByEntity.keys();
+  /** The first output of a row: the score pages are ranked by (NaN ranks last). */
+  scoreAt(row: number): number {
+    const start = this.outputOffsets[row]!;
+    const score = start < this.outputOffsets[row + 1]! ? this.outputValues[start]! : NaN;
+    return Number.isNaN(score) ? -Infinity : score;
   }
+
+  /**
+   * Entity ids and rows ranked by score, highest first, ties by entity id: built on first use
+   * (sorting a million rows takes about a second) and kept, since a run never changes.
+   */
+  ranking(): RunRanking {
+    if (this.rankingCache === undefined) {
+      const entityIds = [...this.rowByEntity.keys()];
+      const order = new Int32Array(entityIds.length);
+      for (let row = 0; row < order.length; row++) order[row] = row;
+      order.sort((a, b) => compareRanked(this.scoreAt(a), entityIds[a]!, this.scoreAt(b), entityIds[b]!));
+      this.rankingCache = { entityIds, order };
+    }
+    return this.rankingCache;
+  }
+
+  private rankingCache: RunRanking | undefined;
+}
+
+export interface RunRanking {
+  /** Entity id of each row. */
+  readonly entityIds: readonly string[];
+  /** Rows, best ranked first. */
+  readonly order: Int32Array;
+}
+
+/** Negative when (scoreA, idA) ranks before (scoreB, idB): higher score first, then smaller id. */
+export function compareRanked(scoreA: number, idA: string, scoreB: number, idB: string): number {
+  if (scoreA !== scoreB) return scoreA > scoreB ? -1 : 1;
+  return idA < idB ? -1 : idA > idB ? 1 : 0;
 }
 
 /**

@@ -147,3 +147,22 @@ describe('ModelServingState', () => {
     );
   });
 });
+
+describe('ModelServingState.summary', () => {
+  it('counts entities by the source that answers them and bins the merged scores', () => {
+    const current = pointer('run-1', '1.0.0', 0);
+    const state = stateOf(
+      current,
+      [0, 0.25, 0.5, 1].map((score, k) => ({ model: MODEL, runId: 'run-1', entityId: `e${k}`, outputs: [score], scoredAt: 1 })),
+    );
+    state.offerSpeed(speed('e0', 'x', 10, '1.0.0', 0.75));
+    state.offerSpeed(speed('new', 'y', 10, '1.0.0', 0.75));
+    const summary = state.summary();
+    expect(summary).toMatchObject({ runId: 'run-1', countsBySource: { batch: 3, speed: 2 } });
+    expect(summary.scoreDistribution).toHaveLength(10);
+    // e0's batch score 0 is not served (its speed row is): merged scores are 0.25, 0.5, 0.75, 0.75, 1.
+    expect(summary.scoreDistribution.map((bin) => bin.count)).toEqual([1, 0, 0, 1, 0, 0, 2, 0, 0, 1]);
+    expect(summary.scoreDistribution[0]).toMatchObject({ from: 0.25 });
+    expect(summary.scoreDistribution[9]).toMatchObject({ to: 1 });
+  });
+});

@@ -3,3 +3,4 @@ export * from './query.controller';
 export * from './query-metrics';
 export * from './query-request-schemas';
 export * from './query-http-app';
+export * from './runs.controller';

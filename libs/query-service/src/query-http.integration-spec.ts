@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addApiKey } from '@platform/access';
-import { BatchPredictionRepository, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
+import { BatchPredictionRepository, BatchRunRepository, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
 import { chdbPathForThisWorker, clickhouseUrl, ENGINE_KINDS, useTestEngine } from '@platform/clickhouse-store/testing';
 import { loadPlatformConfig } from '@platform/platform-config';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -63,6 +63,19 @@ describe.each(ENGINE_KINDS)('query layer HTTP API on %s', (kind) => {
         source: { topic: 'features', partition: 1, offset: '42' },
       },
     ]);
+    await new BatchRunRepository(engine()).record({
+      runId: 'run-1',
+      model: MODEL,
+      modelVersion: '1.0.0',
+      status: 'published',
+      startedAt: 100,
+      finishedAt: 200,
+      updatedAt: 200,
+      rows: 4,
+      dataCutoff: 1_000,
+      report: JSON.stringify({ passed: true, gates: [] }),
+      error: '',
+    });
     const config = loadPlatformConfig({
       ...(kind === 'server' ? { CLICKHOUSE_URL: clickhouseUrl() } : { CHDB_PATH: chdbPathForThisWorker() }),
       CLICKHOUSE_DATABASE: engine().database,
@@ -174,6 +187,44 @@ describe.each(ENGINE_KINDS)('query layer HTTP API on %s', (kind) => {
     expect((await inject('GET', '/models/unknown/predictions/a')).status).toBe(404);
     const huge = await inject('POST', `/models/${MODEL}/predictions/lookup`, { rawBody: JSON.stringify({ ids: ['x'.repeat(5 * 1024 * 1024)] }) });
     expect(huge.status).toBe(413);
+  });
+
+  it('ranks known entities by merged score in stable pages, optionally by source', async () => {
+    const walked: string[] = [];
+    let after: string | null = null;
+    do {
+      const page = await inject('GET', `/models/${MODEL}/ranking?limit=2${after === null ? '' : `&after=${after}`}`);
+      expect(page.status).toBe(200);
+      walked.push(...(page.body['predictions'] as { entityId: string }[]).map((p) => p.entityId));
+      after = page.body['nextCursor'] as string | null;
+    } while (after !== null);
+    // b is answered by its speed row (0.875); é 0.75, c/with slash 0.5, a 0.
+    expect(walked).toEqual(['b', 'é', 'c/with slash', 'a']);
+    const speedOnly = await inject('GET', `/models/${MODEL}/ranking?source=speed`);
+    expect((speedOnly.body['predictions'] as { entityId: string }[]).map((p) => p.entityId)).toEqual(['b']);
+    for (const query of ['after=bm90LWEtY3Vyc29y', 'limit=0', 'source=fallback', 'order=asc']) {
+      const refused = await inject('GET', `/models/${MODEL}/ranking?${query}`);
+      expect(refused.status).toBe(400);
+      expect(refused.body['message']).toMatch(/query\./);
+    }
+  });
+
+  it('summarises a model: current run, counts by source, score distribution, freshness', async () => {
+    const { status, body } = await inject('GET', `/models/${MODEL}/summary`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ model: MODEL, runId: 'run-1', modelVersion: '1.0.0', countsBySource: { batch: 3, speed: 1 } });
+    expect((body['scoreDistribution'] as { count: number }[]).reduce((sum, bin) => sum + bin.count, 0)).toBe(4);
+    expect(body['freshness']).toEqual({ batchLoadedAt: expect.any(Number), speedAsOf: expect.any(Number) });
+  });
+
+  it('lists runs and their verification reports, read-only', async () => {
+    const runs = await inject('GET', `/models/${MODEL}/runs`);
+    expect(runs.status).toBe(200);
+    expect(runs.body).toEqual([expect.objectContaining({ runId: 'run-1', status: 'published', rows: 4, report: { passed: true, gates: [] } })]);
+    expect((await inject('GET', `/models/${MODEL}/runs/run-1`)).body).toMatchObject({ runId: 'run-1', report: { passed: true } });
+    expect((await inject('GET', `/models/${MODEL}/runs/run-404`)).status).toBe(404);
+    expect((await inject('GET', `/models/other/runs/run-1`)).status).toBe(404);
+    expect((await inject('GET', `/models/${MODEL}/runs`, { key: '' })).status).toBe(401);
   });
 
   it('documents the routes in OpenAPI and exports state metrics', async () => {

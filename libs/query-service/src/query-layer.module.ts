@@ -8,6 +8,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Module, type OnAppl
 import { PinoLogger } from 'nestjs-pino';
 import { Registry } from 'prom-client';
 import { QueryController } from './query.controller';
+import { RunsController } from './runs.controller';
 import { QueryMetrics } from './query-metrics';
 
 /**
@@ -40,7 +41,7 @@ class ServingStateLifecycle implements OnApplicationBootstrap, BeforeApplication
  * ClickHouse. Needs PlatformCoreModule (engine, keys, metrics, readiness) in the same application.
  */
 @Module({
-  controllers: [QueryController],
+  controllers: [QueryController, RunsController],
   providers: [
     { provide: ServingState, useFactory: () => new ServingState() },
     {

@@ -1,4 +1,5 @@
 import { assertEntityId } from '@platform/domain';
+import { type RankCursor } from '@platform/query-domain';
 import { z } from 'zod';
 
 /** Most ids one bulk lookup may carry. */
@@ -36,3 +37,34 @@ export const lookupBody = z.strictObject({
   segments: z.record(z.string(), z.record(z.string().max(64), segmentValue)).optional(),
 });
 export type LookupBody = z.infer<typeof lookupBody>;
+
+/** A ranked page's cursor as clients see it: opaque base64url of [score as text, entity id]. */
+export function encodeRankCursor(cursor: RankCursor): string {
+  return Buffer.from(JSON.stringify([String(cursor.score), cursor.entityId]), 'utf8').toString('base64url');
+}
+
+const rankCursor = z
+  .string()
+  .max(2_048)
+  .transform((text, context): RankCursor => {
+    try {
+      const decoded: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+      if (Array.isArray(decoded) && decoded.length === 2 && typeof decoded[0] === 'string' && typeof decoded[1] === 'string') {
+        const score = Number(decoded[0]);
+        if (!Number.isNaN(score)) return { score, entityId: decoded[1] };
+      }
+    } catch {
+      // Not base64url JSON: reported below like any other malformed cursor.
+    }
+    context.addIssue({ code: 'custom', message: 'not a cursor this API returned (take nextCursor from the previous page)' });
+    return z.NEVER;
+  });
+
+export const rankingQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1_000).default(100),
+  after: rankCursor.optional(),
+  source: z.enum(['batch', 'speed']).optional(),
+});
+
+export const runParams = modelParams.extend({ runId: z.string().min(1).max(128) });
+export const runListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1_000).default(20) });

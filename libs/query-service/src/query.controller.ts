@@ -1,11 +1,11 @@
 import { PlatformError } from '@platform/domain';
-import { type ServedPrediction, ServingState } from '@platform/query-domain';
+import { type ModelSummary, type ServedPrediction, ServingState } from '@platform/query-domain';
 import { ServingStateSync } from '@platform/query-layer';
 import { PlatformErrorFilter, RequireScope, ZodValidationPipe } from '@platform/service-kit';
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, UseFilters } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { entityParams, lookupBody, type LookupBody, modelParams, segmentQuery } from './query-request-schemas';
+import { encodeRankCursor, entityParams, lookupBody, type LookupBody, modelParams, rankingQuery, segmentQuery } from './query-request-schemas';
 import { SERVED_PREDICTION_SCHEMA } from './served-prediction.schema';
 
 /** Asked before the first load finished: retry shortly (503 with retry-after). */
@@ -61,6 +61,36 @@ export class QueryController {
   ): { predictions: ServedPrediction[] } {
     const state = this.stateOf(model);
     return { predictions: body.ids.map((id) => state.answer(id, body.segments?.[id])) };
+  }
+
+  @Get('ranking')
+  @ApiOperation({
+    summary: 'Known entities ranked by merged score (first output), highest first, in pages',
+    description: 'Pass nextCursor as after= for the next page; a cursor is a position in the order, so pages stay stable while answers change.',
+  })
+  @ApiParam({ name: 'model' })
+  @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
+  @ApiQuery({ name: 'after', required: false, description: 'nextCursor of the previous page' })
+  @ApiQuery({ name: 'source', required: false, enum: ['batch', 'speed'], description: 'only entities answered by this layer' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: { predictions: { type: 'array', items: SERVED_PREDICTION_SCHEMA }, nextCursor: { type: 'string', nullable: true } },
+    },
+  })
+  ranking(
+    @Param(new ZodValidationPipe(modelParams, 'path')) { model }: z.infer<typeof modelParams>,
+    @Query(new ZodValidationPipe(rankingQuery, 'query')) query: z.infer<typeof rankingQuery>,
+  ): { predictions: ServedPrediction[]; nextCursor: string | null } {
+    const page = this.stateOf(model).rankedPage(query.limit, query.after, query.source);
+    return { predictions: page.predictions, nextCursor: page.next === null ? null : encodeRankCursor(page.next) };
+  }
+
+  @Get('summary')
+  @ApiOperation({ summary: 'The current run, counts by source, merged score distribution and freshness of both layers' })
+  @ApiParam({ name: 'model' })
+  summary(@Param(new ZodValidationPipe(modelParams, 'path')) { model }: z.infer<typeof modelParams>): ModelSummary {
+    return this.stateOf(model).summary();
   }
 
   private stateOf(model: string): ReturnType<ServingState['require']> {

@@ -14,7 +14,12 @@ export class ZodValidationPipe<Schema extends z.ZodType> implements PipeTransfor
   transform(value: unknown): z.output<Schema> {
     const result = this.schema.safeParse(value);
     if (result.success) return result.data;
-    const problems = result.error.issues.map((issue) => `${[this.part, ...issue.path].join('.')}: ${issue.message}`);
+    const problems = result.error.issues.flatMap((issue) =>
+      // An unexpected field is named by its own path, not its parent's.
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => `${[this.part, ...issue.path, key].join('.')}: not an accepted field`)
+        : [`${[this.part, ...issue.path].join('.')}: ${issue.message}`],
+    );
     throw new BadRequestException(`invalid request: ${problems.join('; ')}`);
   }
 }
