@@ -76,7 +76,7 @@ describe.each(ENGINE_KINDS)('ServingStateSync on %s', (kind) => {
       new ServingStateReader(e, bulkColumnarIoFor(e)),
       { ...OPTIONS, ...options },
       log,
-      observer,
+      observer === undefined ? [] : [observer],
     );
     syncs.push(sync);
     return sync;

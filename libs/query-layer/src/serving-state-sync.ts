@@ -53,7 +53,7 @@ export class ServingStateSync {
     private readonly reader: ServingStateReader,
     private readonly options: ServingStateSyncOptions,
     private readonly log: QueryLog,
-    private readonly observer?: ServingStateObserver,
+    private readonly observers: readonly ServingStateObserver[] = [],
     private readonly now: () => EpochMs = Date.now,
   ) {}
 
@@ -101,7 +101,7 @@ export class ServingStateSync {
   async tailSpeedRows(): Promise<void> {
     for (const tail of [...this.tails.values()]) {
       const changed = await tail.poll(this.now);
-      if (changed.length > 0) this.observer?.speedChanged(tail.state, changed);
+      if (changed.length > 0) for (const observer of this.observers) observer.speedChanged(tail.state, changed);
     }
   }
 
@@ -120,7 +120,7 @@ export class ServingStateSync {
     this.serving.install(state);
     this.tails.set(pointer.model, tail);
     const loadMs = this.now() - startedAt;
-    this.observer?.stateInstalled(state, loadMs);
+    for (const observer of this.observers) observer.stateInstalled(state, loadMs);
     this.log.info(
       {
         model: pointer.model,

@@ -16,6 +16,8 @@ describe.each(ENGINE_KINDS)('query layer HTTP API on %s', (kind) => {
   let app: NestFastifyApplication;
   let readKey = '';
   let adminKey = '';
+  let url = '';
+  let closed = false;
 
   async function inject(
     method: 'GET' | 'POST',
@@ -86,8 +88,8 @@ describe.each(ENGINE_KINDS)('query layer HTTP API on %s', (kind) => {
       LOG_LEVEL: 'warn',
     });
     app = await createQueryHttpApp(config);
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    url = await app.getUrl();
     const deadline = Date.now() + 30_000;
     while ((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode !== 200) {
       if (Date.now() > deadline) throw new Error('the query layer never became ready');
@@ -96,7 +98,7 @@ describe.each(ENGINE_KINDS)('query layer HTTP API on %s', (kind) => {
   });
 
   afterAll(async () => {
-    await app.close();
+    if (!closed) await app.close();
   });
 
   it('needs a key with read scope on every prediction route', async () => {
@@ -236,5 +238,56 @@ describe.each(ENGINE_KINDS)('query layer HTTP API on %s', (kind) => {
     expect(metrics).toMatch(/query_state_batch_rows\{model="churn",service="query-layer"\} 4/);
     expect(metrics).toMatch(/query_speed_lag_seconds\{model="churn"/);
     expect(metrics).toMatch(/http_request_duration_seconds_count\{service="query-layer",method="GET",route="\/models\/:model\/predictions\/:entityId",status="200"\}/);
+  });
+
+  it('streams merged updates over SSE and ends open streams on shutdown', async () => {
+    const unauthorized = await fetch(`${url}/models/${MODEL}/live`);
+    expect(unauthorized.status).toBe(401);
+    await unauthorized.body?.cancel();
+    expect((await inject('GET', '/models/unknown/live')).status).toBe(404);
+
+    const response = await fetch(`${url}/models/${MODEL}/live`, { headers: { 'x-api-key': readKey } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    let pending: ReturnType<typeof reader.read> | undefined;
+    /** Reads until `done` or the stream ends (true) or 5 s pass (false); a read in flight is kept, never dropped. */
+    const readUntil = async (done: (soFar: string) => boolean): Promise<boolean> => {
+      const deadline = Date.now() + 5_000;
+      while (!done(text) && Date.now() < deadline) {
+        pending ??= reader.read();
+        const chunk = await Promise.race([pending, new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), 100))]);
+        if (chunk === 'waiting') continue;
+        pending = undefined;
+        if (chunk.done) return true;
+        text += chunk.value;
+      }
+      return false;
+    };
+    await new SpeedPredictionRepository(engine()).insert([
+      {
+        model: MODEL,
+        modelVersion: '1.0.0',
+        entityId: 'live-entity',
+        eventId: 'ev-live',
+        eventTime: 3_000,
+        outputs: [0.25],
+        scoredAt: Date.now(),
+        source: { topic: 'features', partition: 0, offset: '43' },
+      },
+    ]);
+    const written = Date.now();
+    await readUntil((soFar) => soFar.includes('live-entity'));
+    expect(Date.now() - written).toBeLessThan(1_000);
+    const event = text.split('\n\n').find((block) => block.includes('live-entity'))!;
+    expect(event).toMatch(/^event: prediction$/m);
+    const data = JSON.parse(/^data: (.*)$/m.exec(event)![1]!) as Record<string, unknown>;
+    expect(data).toMatchObject({ entityId: 'live-entity', source: 'speed', eventId: 'ev-live', outputs: [0.25], runId: 'run-1' });
+
+    const closing = app.close();
+    closed = true;
+    expect(await readUntil(() => false)).toBe(true);
+    await closing;
   });
 });

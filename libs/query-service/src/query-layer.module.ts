@@ -2,7 +2,7 @@ import { bulkColumnarIoFor } from '@platform/clickhouse-bulk-io';
 import { ClickHouseEngine, ServingPointerRepository } from '@platform/clickhouse-store';
 import { type PlatformConfig } from '@platform/platform-config';
 import { ServingState } from '@platform/query-domain';
-import { ServingStateReader, ServingStateSync } from '@platform/query-layer';
+import { LiveFeed, ServingStateReader, ServingStateSync } from '@platform/query-layer';
 import { PLATFORM_CONFIG, Readiness } from '@platform/service-kit';
 import { type BeforeApplicationShutdown, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
@@ -13,7 +13,7 @@ import { QueryMetrics } from './query-metrics';
 
 /**
  * Builds the serving state once the application is up (the HTTP server answers meanwhile, not
- * ready) and stops polling before the engine closes.
+ * ready); on shutdown ends the live streams and stops polling before the engine closes.
  */
 @Injectable()
 class ServingStateLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -21,6 +21,7 @@ class ServingStateLifecycle implements OnApplicationBootstrap, BeforeApplication
 
   constructor(
     @Inject(ServingStateSync) private readonly sync: ServingStateSync,
+    @Inject(LiveFeed) private readonly feed: LiveFeed,
     @Inject(Readiness) readiness: Readiness,
   ) {
     readiness.register({ name: 'serving-state', notReadyReason: () => (this.sync.ready ? null : 'loading the current runs') });
@@ -31,6 +32,8 @@ class ServingStateLifecycle implements OnApplicationBootstrap, BeforeApplication
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    // Open live streams end first: the HTTP server closes only once their responses are done.
+    this.feed.close();
     await this.starting;
     await this.sync.stop();
   }
@@ -44,21 +47,22 @@ class ServingStateLifecycle implements OnApplicationBootstrap, BeforeApplication
   controllers: [QueryController, RunsController],
   providers: [
     { provide: ServingState, useFactory: () => new ServingState() },
+    { provide: LiveFeed, useFactory: () => new LiveFeed() },
     {
       provide: ServingStateSync,
-      useFactory: (serving: ServingState, engine: ClickHouseEngine, config: PlatformConfig, registry: Registry, logger: PinoLogger) =>
+      useFactory: (serving: ServingState, feed: LiveFeed, engine: ClickHouseEngine, config: PlatformConfig, registry: Registry, logger: PinoLogger) =>
         new ServingStateSync(
           serving,
           new ServingPointerRepository(engine),
           new ServingStateReader(engine, bulkColumnarIoFor(engine)),
           config.query,
           logger.logger,
-          new QueryMetrics(registry, serving),
+          [new QueryMetrics(registry, serving), feed],
         ),
-      inject: [ServingState, ClickHouseEngine, PLATFORM_CONFIG, Registry, PinoLogger],
+      inject: [ServingState, LiveFeed, ClickHouseEngine, PLATFORM_CONFIG, Registry, PinoLogger],
     },
     ServingStateLifecycle,
   ],
-  exports: [ServingState, ServingStateSync],
+  exports: [ServingState, ServingStateSync, LiveFeed],
 })
 export class QueryLayerModule {}

@@ -1,9 +1,10 @@
 import { PlatformError } from '@platform/domain';
 import { type ModelSummary, type ServedPrediction, ServingState } from '@platform/query-domain';
-import { ServingStateSync } from '@platform/query-layer';
+import { LiveFeed, ServingStateSync } from '@platform/query-layer';
 import { PlatformErrorFilter, RequireScope, ZodValidationPipe } from '@platform/service-kit';
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, type MessageEvent, Param, Post, Query, Sse, UseFilters } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { map, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { encodeRankCursor, entityParams, lookupBody, type LookupBody, modelParams, rankingQuery, segmentQuery } from './query-request-schemas';
 import { SERVED_PREDICTION_SCHEMA } from './served-prediction.schema';
@@ -26,6 +27,7 @@ export class QueryController {
   constructor(
     @Inject(ServingState) private readonly serving: ServingState,
     @Inject(ServingStateSync) private readonly sync: ServingStateSync,
+    @Inject(LiveFeed) private readonly feed: LiveFeed,
   ) {}
 
   @Get('predictions/:entityId')
@@ -91,6 +93,19 @@ export class QueryController {
   @ApiParam({ name: 'model' })
   summary(@Param(new ZodValidationPipe(modelParams, 'path')) { model }: z.infer<typeof modelParams>): ModelSummary {
     return this.stateOf(model).summary();
+  }
+
+  @Sse('live')
+  @ApiOperation({
+    summary: 'Server-Sent Events: merged updates of the model as they happen',
+    description:
+      'Event "prediction": an entity whose answer a speed row changed, with its new merged prediction. Event "run": a new ' +
+      'current run was installed (publish or rollback); every answer may have changed. Streams end when the service shuts down.',
+  })
+  @ApiParam({ name: 'model' })
+  live(@Param(new ZodValidationPipe(modelParams, 'path')) { model }: z.infer<typeof modelParams>): Observable<MessageEvent> {
+    this.stateOf(model);
+    return this.feed.stream(model).pipe(map((event) => ({ type: event.type, data: event.type === 'prediction' ? event.prediction : event })));
   }
 
   private stateOf(model: string): ReturnType<ServingState['require']> {
