@@ -27,6 +27,7 @@ export class ServiceProcess {
   private output = '';
   private readonly exited: Promise<number | null>;
   private readonly child: ChildProcess;
+  private hasExited = false;
 
   constructor(script: string[], env: NodeJS.ProcessEnv) {
     this.child = spawn('bash', script, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -38,7 +39,16 @@ export class ServiceProcess {
       for (const line of lines) if (line.startsWith('{')) this.logs.push(JSON.parse(line) as LogLine);
     });
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.output += chunk));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code) => {
+        this.hasExited = true;
+        resolve(code);
+      }),
+    );
+  }
+
+  get running(): boolean {
+    return !this.hasExited;
   }
 
   get pid(): number {
