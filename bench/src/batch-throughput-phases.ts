@@ -213,7 +213,7 @@ async function ioCeiling(engine: ClickHouseEngine, spec: PhaseSpec): Promise<IoC
   const runId = `benchmark-io-${randomBytes(4).toString('hex')}`;
 
   const snapshotStart = performance.now();
-  const snapshot = await source.snapshot(deployment, Date.now());
+  const snapshot = await source.snapshot(deployment, manifest, Date.now());
   const snapshotSeconds = secondsSince(snapshotStart);
 
   let readSeconds = 0;
@@ -252,7 +252,7 @@ async function scoringCeiling(engine: ClickHouseEngine, spec: PhaseSpec): Promis
     const held: SourceChunk[] = [];
     let rowsHeld = 0;
     const toHold = Math.min(spec.rows, spec.scoringHeldRows);
-    for await (const chunk of source.read(deployment, model.manifest, await source.snapshot(deployment, Date.now()))) {
+    for await (const chunk of source.read(deployment, model.manifest, await source.snapshot(deployment, model.manifest, Date.now()))) {
       held.push(chunk);
       rowsHeld += chunk.rowCount;
       if (rowsHeld >= toHold) break;

@@ -1,5 +1,6 @@
 import { parseDeployments, type SourceChunk } from '@platform/batch-domain';
-import { sql } from '@platform/clickhouse-store';
+import { FeatureEventRepository, sql } from '@platform/clickhouse-store';
+import { type FeatureEvent } from '@platform/domain';
 import { ENGINE_KINDS, useTestEngine } from '@platform/clickhouse-store/testing';
 import { stringAt } from '@platform/columnar';
 import { CATEGORY_MISSING, CATEGORY_UNKNOWN, parseModelManifest } from '@platform/model-package';
@@ -36,7 +37,7 @@ async function collect(source: AsyncIterable<SourceChunk>): Promise<Map<string, 
 }
 
 describe.each(ENGINE_KINDS)('ClickHouseFeatureSource on %s', (kind) => {
-  const engine = useTestEngine(kind, { migrate: false });
+  const engine = useTestEngine(kind);
 
   beforeAll(async () => {
     const table = engine().table('customers');
@@ -51,6 +52,26 @@ describe.each(ENGINE_KINDS)('ClickHouseFeatureSource on %s', (kind) => {
       sql`INSERT INTO ${table} VALUES ('c1', 2000, nan, '', 'north'), ('c2', 2000, 42, 'gold', 'south'), ('c3', 9000, 99, 'pro', 'east'), ('c9999', 9000, 1, 'pro', 'east')`,
       'insert updates',
     );
+    const event = (model: string, entityId: string, eventId: string, eventTime: number, numeric: Record<string, number>, categorical: Record<string, string> = {}): FeatureEvent => ({
+      model,
+      entityId,
+      eventId,
+      eventTime,
+      numericFeatures: numeric,
+      categoricalFeatures: categorical,
+      source: { topic: 'feature-events', partition: 0, offset: '0' },
+      ingestedAt: eventTime,
+    });
+    // The master dataset: events newer than an entity's base row supersede its features.
+    await new FeatureEventRepository(engine()).append([
+      event('churn', 'c4', 'c4-1', 2_500, { tenure_months: 77 }, { plan: 'pro' }),
+      event('churn', 'c5', 'c5-1', 1_000, { tenure_months: 55 }), // same time as its base row: the event wins
+      event('churn', 'c6', 'c6-1', 9_500, { tenure_months: 66 }), // after the fixed cut-off
+      event('churn', 'new', 'new-1', 2_000, { tenure_months: 1 }), // an entity the base table lacks
+      event('churn', 'c8', 'c8-a', 2_600, { tenure_months: 81 }),
+      event('churn', 'c8', 'c8-b', 2_600, { tenure_months: 82 }), // a tie: the larger event id wins
+      event('fraud', 'c7', 'c7-1', 2_500, { tenure_months: 70 }), // another model's event
+    ]);
   });
 
   const deployment = (overrides: object) =>
@@ -62,10 +83,10 @@ describe.each(ENGINE_KINDS)('ClickHouseFeatureSource on %s', (kind) => {
   it('reads the latest row per entity under a fixed cut-off, categories as codes', async () => {
     const source = new ClickHouseFeatureSource(engine());
     const fixed = deployment({ dataCutoff: 3_000 });
-    const snapshot = await source.snapshot(fixed, Date.now());
-    expect(snapshot).toEqual({ dataCutoff: 3_000, rowCount: 5_000, shardCount: 1 });
+    const snapshot = await source.snapshot(fixed, MANIFEST, Date.now());
+    expect(snapshot).toEqual({ dataCutoff: 3_000, rowCount: 5_001, shardCount: 1 });
     const rows = await collect(source.read(fixed, MANIFEST, snapshot));
-    expect(rows.size).toBe(5_000);
+    expect(rows.size).toBe(5_001);
     expect(rows.get('c0')).toEqual({ tenure: 0, plan: 1, region: 'south' });
     expect(rows.get('c1')).toEqual({ tenure: NaN, plan: CATEGORY_MISSING, region: 'north' });
     expect(rows.get('c2')).toEqual({ tenure: 42, plan: CATEGORY_UNKNOWN, region: 'south' });
@@ -73,11 +94,24 @@ describe.each(ENGINE_KINDS)('ClickHouseFeatureSource on %s', (kind) => {
     expect(rows.has('c9999')).toBe(false);
   });
 
+  it("merges the model's feature events: the latest features win, segments stay the base row's", async () => {
+    const source = new ClickHouseFeatureSource(engine());
+    const fixed = deployment({ dataCutoff: 3_000 });
+    const rows = await collect(source.read(fixed, MANIFEST, await source.snapshot(fixed, MANIFEST, Date.now())));
+    expect(rows.get('c4')).toEqual({ tenure: 77, plan: 1, region: 'south' });
+    expect(rows.get('c5')).toEqual({ tenure: 55, plan: CATEGORY_MISSING, region: 'north' });
+    expect(rows.get('c6')).toEqual({ tenure: 6, plan: 1, region: 'south' });
+    expect(rows.get('new')).toEqual({ tenure: 1, plan: CATEGORY_MISSING, region: '' });
+    expect(rows.get('c8')).toEqual({ tenure: 82, plan: CATEGORY_MISSING, region: 'south' });
+    expect(rows.get('c7')).toEqual({ tenure: 7, plan: 0, region: 'north' });
+  });
+
   it('defaults the cut-off to the latest event time and applies the filter', async () => {
     const source = new ClickHouseFeatureSource(engine());
     const filtered = deployment({ filter: "region = 'east'" });
-    const snapshot = await source.snapshot(filtered, Date.now());
-    expect(snapshot).toEqual({ dataCutoff: 9_000, rowCount: 2, shardCount: 1 });
+    const snapshot = await source.snapshot(filtered, MANIFEST, Date.now());
+    // The latest event time is a feature event's.
+    expect(snapshot).toEqual({ dataCutoff: 9_500, rowCount: 2, shardCount: 1 });
     expect([...(await collect(source.read(filtered, MANIFEST, snapshot))).keys()].sort()).toEqual(['c3', 'c9999']);
   });
 
@@ -85,9 +119,9 @@ describe.each(ENGINE_KINDS)('ClickHouseFeatureSource on %s', (kind) => {
     const source = new ClickHouseFeatureSource(engine());
     const whole = deployment({ dataCutoff: 3_000 });
     const sharded = deployment({ dataCutoff: 3_000, snapshotShardRows: 1_500 });
-    const snapshot = await source.snapshot(sharded, Date.now());
-    // 5,003 rows under the cut-off (three entities were updated): four shards.
-    expect(snapshot).toEqual({ dataCutoff: 3_000, rowCount: 5_000, shardCount: 4 });
+    const snapshot = await source.snapshot(sharded, MANIFEST, Date.now());
+    // 5,003 base rows (three entities were updated) and 5 events under the cut-off: four shards.
+    expect(snapshot).toEqual({ dataCutoff: 3_000, rowCount: 5_001, shardCount: 4 });
     let rowsRead = 0;
     const counted = async function* (): AsyncGenerator<SourceChunk> {
       for await (const chunk of source.read(sharded, MANIFEST, snapshot)) {
@@ -96,7 +130,7 @@ describe.each(ENGINE_KINDS)('ClickHouseFeatureSource on %s', (kind) => {
       }
     };
     const rows = await collect(counted());
-    expect(rowsRead).toBe(5_000);
-    expect(rows).toEqual(await collect(source.read(whole, MANIFEST, await source.snapshot(whole, Date.now()))));
+    expect(rowsRead).toBe(5_001);
+    expect(rows).toEqual(await collect(source.read(whole, MANIFEST, await source.snapshot(whole, MANIFEST, Date.now()))));
   });
 });

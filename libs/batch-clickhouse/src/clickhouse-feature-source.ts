@@ -13,13 +13,13 @@ export class ClickHouseFeatureSource implements FeatureSource {
     this.bulk = bulkColumnarIoFor(engine);
   }
 
-  async snapshot(deployment: Deployment, now: number): Promise<SourceSnapshot> {
+  async snapshot(deployment: Deployment, manifest: ModelManifest, now: number): Promise<SourceSnapshot> {
     const dataCutoff = await this.resolveCutoff(deployment, now);
     const shardCount = await this.shardCount(deployment, dataCutoff);
     let rowCount = 0;
     for (let index = 0; index < shardCount; index++) {
       const [count] = await this.engine.queryRows<{ rows: string }>(
-        sourceCountQuery(deployment, this.engine.database, dataCutoff, { index, count: shardCount }),
+        sourceCountQuery(deployment, manifest, this.engine.database, dataCutoff, { index, count: shardCount }),
         `count the source of model ${deployment.model} (shard ${index + 1} of ${shardCount})`,
       );
       rowCount += Number(count?.rows ?? 0);

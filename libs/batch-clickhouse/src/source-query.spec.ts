@@ -32,12 +32,25 @@ describe('sourceQuery', () => {
       { name: '__segment_region', type: 'String' },
     ]);
     expect(query.sql).toContain("indexOf(['o\\'brien', 'pro'], `plan`)");
-    expect(query.sql).toContain('FROM (SELECT * FROM `platform`.`churn_features` WHERE `updated_at` <= 1700000000000');
-    expect(query.sql).toContain('LIMIT 1 BY `entity_id`');
+    expect(query.sql).toContain('FROM `platform`.`churn_features` WHERE `updated_at` <= 1700000000000');
+    expect(query.sql).toContain("FROM `platform`.`feature_events` WHERE model = 'churn' AND event_time <= 1700000000000");
+    expect(query.sql).toContain('ORDER BY `entity_id`, `updated_at` DESC LIMIT 1 BY `entity_id`');
+    expect(query.sql).toContain('ORDER BY entity_id, event_time DESC, event_id DESC LIMIT 1 BY entity_id');
   });
 
-  it('counts and finds the watermark over the same source', () => {
-    expect(sourceCountQuery(deployment!, 'platform', 5)).toMatch(/^SELECT count\(\) AS rows FROM \(SELECT \* FROM `platform`\.`churn_features` WHERE `updated_at` <= 5 /);
-    expect(maxEventTimeQuery(deployment!, 'platform')).toBe('SELECT max(`updated_at`) AS max_event_time FROM `platform`.`churn_features`');
+  it('takes features from base rows and events, a segment that is no feature from base rows only', () => {
+    const { sql } = sourceQuery(deployment!, manifest, 'platform', 5);
+    expect(sql).toContain("if(has(numeric_names, 'tenure_months'), numeric_values[indexOf(numeric_names, 'tenure_months')], nan)");
+    expect(sql).toContain("if(has(categorical_names, 'plan'), categorical_values[indexOf(categorical_names, 'plan')], '')");
+    expect(sql).toContain("toString(ifNull(`region`, '')) AS __snapshot_column_2");
+    expect(sql).toContain("'' AS __snapshot_column_2");
+    expect(sql).toContain('__snapshot_column_2 AS `region`');
+  });
+
+  it('counts and finds the watermark over the same source, feature events included', () => {
+    expect(sourceCountQuery(deployment!, manifest, 'platform', 5)).toMatch(/^SELECT count\(\) AS rows FROM \(SELECT __snapshot_key AS `entity_id`, __snapshot_time AS `updated_at`/);
+    expect(maxEventTimeQuery(deployment!, 'platform')).toBe(
+      "SELECT greatest((SELECT toUInt64(max(`updated_at`)) FROM `platform`.`churn_features`), (SELECT max(event_time) FROM `platform`.`feature_events` WHERE model = 'churn')) AS max_event_time",
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { type Deployment, sourceColumnOf } from '@platform/batch-domain';
-import { quoteArray, quoteIdentifier, quoteNumber } from '@platform/clickhouse-store';
+import { quoteArray, quoteIdentifier, quoteNumber, quoteString } from '@platform/clickhouse-store';
 import { type ColumnSpec } from '@platform/columnar';
 import { CATEGORY_MISSING, type ModelManifest } from '@platform/model-package';
 
@@ -27,41 +27,121 @@ export interface SourceShard {
 
 const WHOLE: SourceShard = { index: 0, count: 1 };
 
-/** Rows of the source under the cut-off and the filter: one row per entity, source columns as they are. */
-export function sourceRelation(deployment: Deployment, database: string, dataCutoff: number, shard: SourceShard = WHOLE): string {
-  const relation = unfilteredRelation(deployment, database, dataCutoff, shard);
+/** The master dataset's events table (libs/clickhouse-store migration 0001). */
+const FEATURE_EVENTS_TABLE = 'feature_events';
+
+function qualified(database: string, table: string): string {
+  return `${quoteIdentifier(database)}.${quoteIdentifier(table)}`;
+}
+
+/** Rows of the source under the cut-off and the filter: one row per entity, source columns by name. */
+export function sourceRelation(deployment: Deployment, manifest: ModelManifest, database: string, dataCutoff: number, shard: SourceShard = WHOLE): string {
+  const relation = unfilteredRelation(deployment, manifest, database, dataCutoff, shard);
   return deployment.filter === undefined ? relation : `(SELECT * FROM ${relation} WHERE (${deployment.filter}))`;
 }
 
-function unfilteredRelation(deployment: Deployment, database: string, dataCutoff: number, shard: SourceShard): string {
-  const cutoff = quoteNumber(dataCutoff);
-  const eventTime = column(deployment.eventTimeColumn);
+function unfilteredRelation(deployment: Deployment, manifest: ModelManifest, database: string, dataCutoff: number, shard: SourceShard): string {
   const source = deployment.source;
   if (source.kind === 'query') return `(${source.sql})`;
-  const table = `${quoteIdentifier(database)}.${quoteIdentifier(source.table)}`;
-  if (source.kind === 'table') return `(SELECT * FROM ${table} WHERE ${eventTime} <= ${cutoff})`;
-  return `(${latestRowPerEntity(deployment, table, cutoff, shard)})`;
+  const table = qualified(database, source.table);
+  if (source.kind === 'table') return `(SELECT * FROM ${table} WHERE ${column(deployment.eventTimeColumn)} <= ${quoteNumber(dataCutoff)})`;
+  return `(${snapshotQuery(deployment, manifest, database, source.table, quoteNumber(dataCutoff), shard)})`;
+}
+
+/** A column the snapshot carries: a feature (from base rows and events) or a segment (base rows only). */
+interface CarriedColumn {
+  readonly sourceColumn: string;
+  readonly kind: 'numeric' | 'categorical' | 'segment';
+  /** The feature's name in events; absent for a segment column that is not a feature. */
+  readonly feature?: string;
+}
+
+function carriedColumns(deployment: Deployment, manifest: ModelManifest): CarriedColumn[] {
+  const carried = manifest.features.map((feature): CarriedColumn => ({ sourceColumn: sourceColumnOf(deployment, feature.name), kind: feature.type, feature: feature.name }));
+  for (const segment of deployment.segmentColumns) {
+    if (!carried.some((known) => known.sourceColumn === segment)) carried.push({ sourceColumn: segment, kind: 'segment' });
+  }
+  return carried.filter((known) => known.sourceColumn !== deployment.entityKey && known.sourceColumn !== deployment.eventTimeColumn);
+}
+
+// Names inside the snapshot query; distinct from source column names, since ClickHouse resolves an
+// alias before a column of the same name.
+const KEY = '__snapshot_key';
+const TIME = '__snapshot_time';
+const EVENT_TIME = '__snapshot_event_time';
+const EVENT_PRESENT = '__snapshot_event_present';
+const eventValueName = (index: number): string => `__snapshot_event_${index}`;
+const carriedName = (index: number): string => `__snapshot_column_${index}`;
+
+function inShard(keyExpression: string, shard: SourceShard): string {
+  return shard.count === 1 ? '' : ` AND cityHash64(${keyExpression}) % ${quoteNumber(shard.count)} = ${quoteNumber(shard.index)}`;
+}
+
+/** Per entity, its latest base row under the cut-off (all columns), plus its key as text. */
+function latestBaseRows(deployment: Deployment, table: string, cutoff: string, shard: SourceShard): string {
+  const key = column(deployment.entityKey);
+  const time = column(deployment.eventTimeColumn);
+  return `SELECT *, toString(${key}) AS ${KEY} FROM ${table} WHERE ${time} <= ${cutoff}${inShard(`toString(${key})`, shard)} ORDER BY ${key}, ${time} DESC LIMIT 1 BY ${key}`;
+}
+
+/** Per entity, the model's latest feature event under the cut-off (ties by the larger event id), its features as columns. */
+function latestEvents(deployment: Deployment, carried: readonly CarriedColumn[], table: string, cutoff: string, shard: SourceShard): string {
+  const values = carried.map(({ kind, feature }, index) => {
+    if (feature === undefined) return null;
+    const name = quoteString(feature);
+    const value =
+      kind === 'numeric'
+        ? `if(has(numeric_names, ${name}), numeric_values[indexOf(numeric_names, ${name})], nan)`
+        : `if(has(categorical_names, ${name}), categorical_values[indexOf(categorical_names, ${name})], '')`;
+    return `${value} AS ${eventValueName(index)}`;
+  });
+  return (
+    [`SELECT entity_id AS ${KEY}`, `event_time AS ${EVENT_TIME}`, `toUInt8(1) AS ${EVENT_PRESENT}`, ...values.filter((value) => value !== null)].join(', ') +
+    ` FROM ${table} WHERE model = ${quoteString(deployment.model)} AND event_time <= ${cutoff}${inShard('entity_id', shard)}` +
+    ` ORDER BY entity_id, event_time DESC, event_id DESC LIMIT 1 BY entity_id`
+  );
 }
 
 /**
- * The snapshot: per entity, its latest row under the cut-off. LIMIT 1 BY rather than FINAL, since
- * whether FINAL merges before or after WHERE differs between engine versions. The sort holds
- * every row it reads, so a large snapshot is read shard by shard; all rows of an entity share a
- * shard, so each shard's latest rows are the snapshot's.
+ * The snapshot: per entity, its latest features under the cut-off over the base table and the
+ * model's feature events (the master dataset). An entity's latest event supersedes its latest base
+ * row when it is as new or newer; entities only events know are included. Segment columns that are
+ * not features come from the base row (events carry features only; '' without one). Both sides are
+ * sorted, not grouped (a sort holds narrow rows; per-entity aggregate states of every column would
+ * not fit), so a large snapshot is read shard by shard; all rows of an entity share a shard.
  */
-function latestRowPerEntity(deployment: Deployment, table: string, cutoff: string, shard: SourceShard): string {
-  const key = column(deployment.entityKey);
-  const eventTime = column(deployment.eventTimeColumn);
-  const inShard = shard.count === 1 ? '' : ` AND cityHash64(toString(${key})) % ${quoteNumber(shard.count)} = ${quoteNumber(shard.index)}`;
-  return `SELECT * FROM ${table} WHERE ${eventTime} <= ${cutoff}${inShard} ORDER BY ${key}, ${eventTime} DESC LIMIT 1 BY ${key}`;
+function snapshotQuery(deployment: Deployment, manifest: ModelManifest, database: string, baseTable: string, cutoff: string, shard: SourceShard): string {
+  const carried = carriedColumns(deployment, manifest);
+  const base = latestBaseRows(deployment, qualified(database, baseTable), cutoff, shard);
+  const events = latestEvents(deployment, carried, qualified(database, FEATURE_EVENTS_TABLE), cutoff, shard);
+  const baseTime = `toUInt64(${column(deployment.eventTimeColumn)})`;
+  const eventWins = `(${EVENT_PRESENT} = 1 AND ${EVENT_TIME} >= ${baseTime})`;
+  const merged = carried.map((carriedColumn, index) => {
+    const source = column(carriedColumn.sourceColumn);
+    // ifNull: a Nullable source column would make the two branches' types differ.
+    const baseValue = carriedColumn.kind === 'numeric' ? `toFloat64(ifNull(${source}, nan))` : `toString(ifNull(${source}, ''))`;
+    return carriedColumn.feature === undefined ? `${baseValue} AS ${carriedName(index)}` : `if(${eventWins}, ${eventValueName(index)}, ${baseValue}) AS ${carriedName(index)}`;
+  });
+  const eventOnly = carried.map((carriedColumn, index) => (carriedColumn.feature === undefined ? `'' AS ${carriedName(index)}` : `${eventValueName(index)} AS ${carriedName(index)}`));
+  const withEvents = [KEY, `if(${eventWins}, ${EVENT_TIME}, ${baseTime}) AS ${TIME}`, ...merged].join(', ');
+  const onlyEvents = [KEY, `${EVENT_TIME} AS ${TIME}`, ...eventOnly].join(', ');
+  const baseKey = `toString(${column(deployment.entityKey)})`;
+  const baseKeys = `SELECT ${baseKey} FROM ${qualified(database, baseTable)} WHERE ${column(deployment.eventTimeColumn)} <= ${cutoff}${inShard(baseKey, shard)}`;
+  const union =
+    `SELECT ${withEvents} FROM (${base}) AS __snapshot_base ANY LEFT JOIN (${events}) AS __snapshot_events USING ${KEY}` +
+    ` UNION ALL SELECT ${onlyEvents} FROM (${events}) WHERE ${KEY} NOT IN (${baseKeys})`;
+  const named = carried.map((carriedColumn, index) => `${carriedName(index)} AS ${column(carriedColumn.sourceColumn)}`);
+  return `SELECT ${[`${KEY} AS ${column(deployment.entityKey)}`, `${TIME} AS ${column(deployment.eventTimeColumn)}`, ...named].join(', ')} FROM (${union})`;
 }
 
 /** Rows under the cut-off before taking the latest per entity: sizes the shards, cheaply (no sort). */
 export function rawRowCountQuery(deployment: Deployment, database: string, dataCutoff: number): string | null {
   const source = deployment.source;
   if (source.kind !== 'snapshot') return null;
-  const table = `${quoteIdentifier(database)}.${quoteIdentifier(source.table)}`;
-  return `SELECT count() AS rows FROM ${table} WHERE ${column(deployment.eventTimeColumn)} <= ${quoteNumber(dataCutoff)}`;
+  const cutoff = quoteNumber(dataCutoff);
+  const base = `SELECT count() FROM ${qualified(database, source.table)} WHERE ${column(deployment.eventTimeColumn)} <= ${cutoff}`;
+  const events = `SELECT count() FROM ${qualified(database, FEATURE_EVENTS_TABLE)} WHERE model = ${quoteString(deployment.model)} AND event_time <= ${cutoff}`;
+  return `SELECT (${base}) + (${events}) AS rows`;
 }
 
 function featureExpression(deployment: Deployment, feature: ModelManifest['features'][number]): string {
@@ -88,18 +168,21 @@ export function sourceQuery(deployment: Deployment, manifest: ModelManifest, dat
     selections.push(`toString(${column(segment)}) AS ${column(SEGMENT_PREFIX + segment)}`);
     columns.push({ name: SEGMENT_PREFIX + segment, type: 'String' });
   }
-  return { sql: `SELECT ${selections.join(', ')} FROM ${sourceRelation(deployment, database, dataCutoff, shard)}`, columns };
+  return { sql: `SELECT ${selections.join(', ')} FROM ${sourceRelation(deployment, manifest, database, dataCutoff, shard)}`, columns };
 }
 
 /** Counts what sourceQuery reads (one shard of it): the row-parity reference. */
-export function sourceCountQuery(deployment: Deployment, database: string, dataCutoff: number, shard: SourceShard = WHOLE): string {
-  return `SELECT count() AS rows FROM ${sourceRelation(deployment, database, dataCutoff, shard)}`;
+export function sourceCountQuery(deployment: Deployment, manifest: ModelManifest, database: string, dataCutoff: number, shard: SourceShard = WHOLE): string {
+  return `SELECT count() AS rows FROM ${sourceRelation(deployment, manifest, database, dataCutoff, shard)}`;
 }
 
-/** The largest event time the source holds: the default data cut-off. */
+/** The largest event time the source holds (feature events included for a snapshot): the default data cut-off. */
 export function maxEventTimeQuery(deployment: Deployment, database: string): string {
   const source = deployment.source;
-  const relation =
-    source.kind === 'query' ? `(${source.sql})` : `${quoteIdentifier(database)}.${quoteIdentifier(source.table)}`;
-  return `SELECT max(${column(deployment.eventTimeColumn)}) AS max_event_time FROM ${relation}`;
+  const latest = `max(${column(deployment.eventTimeColumn)})`;
+  if (source.kind === 'query') return `SELECT ${latest} AS max_event_time FROM (${source.sql})`;
+  const base = `SELECT ${latest} AS max_event_time FROM ${qualified(database, source.table)}`;
+  if (source.kind === 'table') return base;
+  const events = `SELECT max(event_time) FROM ${qualified(database, FEATURE_EVENTS_TABLE)} WHERE model = ${quoteString(deployment.model)}`;
+  return `SELECT greatest((SELECT toUInt64(${latest}) FROM ${qualified(database, source.table)}), (${events})) AS max_event_time`;
 }

@@ -29,6 +29,7 @@ export interface SourceChunk {
 
 /** Where a deployment's entities come from (ClickHouse in production). */
 export interface FeatureSource {
-  snapshot(deployment: Deployment, now: EpochMs): Promise<SourceSnapshot>;
+  /** Fixes the run's cut-off and counts its rows; the manifest names the features the snapshot carries. */
+  snapshot(deployment: Deployment, manifest: ModelManifest, now: EpochMs): Promise<SourceSnapshot>;
   read(deployment: Deployment, manifest: ModelManifest, snapshot: SourceSnapshot): AsyncIterable<SourceChunk>;
 }

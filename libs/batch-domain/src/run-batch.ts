@@ -155,7 +155,7 @@ export class RunBatch {
     };
     const model = await this.deps.loadModel(deployment.model, deployment.modelVersion);
     const startedAt = this.clock();
-    const snapshot = await this.deps.source.snapshot(deployment, startedAt);
+    const snapshot = await this.deps.source.snapshot(deployment, model.manifest, startedAt);
     const runId = this.newRunId(deployment.model, startedAt);
     const base: BatchRunRecord = {
       runId,

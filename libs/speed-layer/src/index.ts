@@ -1,3 +1,5 @@
+export * from './catch-up';
 export * from './ingest-feature-events';
+export * from './serving-model';
 export * from './serving-model-catalog';
 export * from './speed-consumer';

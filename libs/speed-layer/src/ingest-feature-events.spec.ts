@@ -2,7 +2,8 @@ import { type FeatureEvent, type SpeedPrediction } from '@platform/domain';
 import { type ConsumedMessage } from '@platform/event-stream';
 import { type LoadedModel, parseModelManifest } from '@platform/model-package';
 import { type DeadLetterMessage, parseDeadLetterMessage } from '@platform/speed-domain';
-import { IngestFeatureEvents, type ServingModel } from './ingest-feature-events';
+import { IngestFeatureEvents } from './ingest-feature-events';
+import { type ServingModel } from './serving-model';
 
 const manifest = parseModelManifest(
   {

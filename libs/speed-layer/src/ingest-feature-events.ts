@@ -1,6 +1,6 @@
 import { type CommitPosition, commitPositionsAfter, type ConsumedMessage } from '@platform/event-stream';
 import { type EpochMs, type FeatureEvent, type SpeedPrediction } from '@platform/domain';
-import { type FeatureColumns, FeaturePreprocessor, type LoadedModel, type ModelManifest } from '@platform/model-package';
+import { type ModelManifest } from '@platform/model-package';
 import {
   buildDeadLetterMessage,
   type DeadLetterMessage,
@@ -9,14 +9,9 @@ import {
   isLateEvent,
   validateFeatureEvent,
 } from '@platform/speed-domain';
+import { EventScorer } from './event-scorer';
+import { type ServingModel } from './serving-model';
 
-/** The model the speed layer scores a deployment with: the current run's version and cut-off. */
-export interface ServingModel {
-  readonly modelVersion: string;
-  /** Events at or before it are late: kept in the master dataset, not scored. */
-  readonly dataCutoff: EpochMs;
-  readonly model: LoadedModel;
-}
 
 export interface IngestDependencies {
   /** By model name; a model absent here has no published run yet: its events are kept, not scored. */
@@ -54,7 +49,7 @@ export interface IngestOutcome {
  */
 export class IngestFeatureEvents {
   private readonly clock: () => EpochMs;
-  private readonly preprocessors = new WeakMap<ModelManifest, FeaturePreprocessor>();
+  private readonly scorer = new EventScorer();
 
   constructor(private readonly deps: IngestDependencies) {
     this.clock = deps.clock ?? Date.now;
@@ -110,44 +105,10 @@ export class IngestFeatureEvents {
     }
     const rows: SpeedPrediction[] = [];
     for (const [model, modelEvents] of byModel) {
-      const serving = servingModels.get(model)!;
-      const result = await serving.model.score(this.columnsOf(serving.model.manifest, modelEvents), modelEvents.length);
-      const width = serving.model.manifest.outputs.length;
-      const rejected = new Set(result.rejections.map((rejection) => rejection.row));
-      unscored += rejected.size;
-      modelEvents.forEach((event, row) => {
-        if (rejected.has(row)) return;
-        rows.push({
-          model,
-          modelVersion: serving.modelVersion,
-          entityId: event.entityId,
-          eventId: event.eventId,
-          eventTime: event.eventTime,
-          outputs: Array.from(result.outputs.subarray(row * width, (row + 1) * width)),
-          scoredAt: now,
-          source: event.source,
-        });
-      });
+      const scored = await this.scorer.score(model, servingModels.get(model)!, modelEvents, now);
+      rows.push(...scored.rows);
+      unscored += scored.unscored;
     }
     return { rows, scored: rows.length, late, unscored };
-  }
-
-  /** Events as the model's feature columns: NaN for a missing number, category codes for strings. */
-  private columnsOf(manifest: ModelManifest, events: readonly FeatureEvent[]): FeatureColumns {
-    let preprocessor = this.preprocessors.get(manifest);
-    if (preprocessor === undefined) {
-      preprocessor = new FeaturePreprocessor(manifest);
-      this.preprocessors.set(manifest, preprocessor);
-    }
-    const columns: Record<string, Float64Array | Int32Array> = {};
-    for (const feature of manifest.features) {
-      if (feature.type === 'numeric') {
-        columns[feature.name] = Float64Array.from(events, (event) => event.numericFeatures[feature.name] ?? NaN);
-      } else {
-        const codes = preprocessor;
-        columns[feature.name] = Int32Array.from(events, (event) => codes.encodeCategory(feature.name, event.categoricalFeatures[feature.name]));
-      }
-    }
-    return columns;
   }
 }

@@ -1,6 +1,6 @@
 import { type CurrentRun, type ServingPointer } from '@platform/domain';
 import { type LoadedModel, type ModelManifest } from '@platform/model-package';
-import { type ServingModel } from './ingest-feature-events';
+import { type ServingModel } from './serving-model';
 
 export interface ServingModelCatalogDependencies {
   /** The deployed models the speed layer accepts events for. */

@@ -1,26 +1,19 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClickHouseEngine, FeatureEventRepository, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
+import { ClickHouseEngine, ServingPointerRepository } from '@platform/clickhouse-store';
 import { uniqueName, useTestEngine } from '@platform/clickhouse-store/testing';
 import { trainChurnModel, writeChurnModelPackage } from '@platform/demo-churn';
 import { createEventStreamConfig, type EventStream, KafkaJsEventStream, type OutgoingMessage } from '@platform/event-stream';
 import { type ModelManifest } from '@platform/model-package';
 import { parseDeadLetterMessage } from '@platform/speed-domain';
 import { TfjsModelRuntime } from '@platform/tfjs-runtime';
-import { IngestFeatureEvents, type IngestOutcome } from './ingest-feature-events';
-import { ServingModelCatalog } from './serving-model-catalog';
-import { DeadLetterTopic, SpeedConsumer } from './speed-consumer';
+import { type IngestOutcome } from './ingest-feature-events';
 import { FlakyTcpProxy } from './testing/flaky-tcp-proxy';
+import { speedConsumerOn, validFeatures as features } from './testing/speed-consumer-harness';
 import { testKafkaBrokers } from '@platform/event-stream/testing';
 
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const CUTOFF = 1_700_000_000_000;
-
-/** Every feature at a valid value: numbers 1, categories their first. */
-function features(manifest: ModelManifest): Record<string, number | string> {
-  return Object.fromEntries(manifest.features.map((feature) => [feature.name, feature.type === 'numeric' ? 1 : feature.categories[0]!]));
-}
 
 /** The speed consumer on a real broker and a real ClickHouse server. */
 describe('SpeedConsumer on Kafka and a ClickHouse server', () => {
@@ -60,18 +53,15 @@ describe('SpeedConsumer on Kafka and a ClickHouse server', () => {
     await producer.disconnect();
 
     const runtime = await TfjsModelRuntime.create();
-    const catalog = new ServingModelCatalog({ models: ['churn'], pointers: new ServingPointerRepository(engine()), loadModel: () => runtime.load(packageDir) });
-    const deadLetters = new DeadLetterTopic(stream, deadLetterTopic);
-    const ingest = new IngestFeatureEvents({
-      servingModels: () => catalog.servingModels(),
-      manifests: () => catalog.manifests(),
-      masterDataset: new FeatureEventRepository(engine()),
-      predictions: new SpeedPredictionRepository(engine()),
-      sendDeadLetters: (letters) => deadLetters.send(letters),
-      allowedClockSkewMs: 60_000,
-    });
     const outcomes: IngestOutcome[] = [];
-    const consumer = new SpeedConsumer(stream, ingest, catalog, deadLetters, { topic, groupId, batching: { maxCount: 100, maxWaitMs: 200, minIntervalMs: 100 }, retry: { initialMs: 100, maxMs: 2_000 } }, silent, (outcome) => outcomes.push(outcome));
+    const { consumer, catalog } = speedConsumerOn(engine(), stream, runtime, packageDir, {
+      topic,
+      deadLetterTopic,
+      groupId,
+      batching: { maxCount: 100, maxWaitMs: 200, minIntervalMs: 100 },
+      retry: { initialMs: 100, maxMs: 2_000 },
+      onBatch: (outcome) => outcomes.push(outcome),
+    });
     await consumer.start();
     const deadline = Date.now() + 60_000;
     const handled = () => outcomes.reduce((sum, o) => sum + o.appended + o.duplicates + Object.values(o.deadLettered).reduce((a, b) => a + (b ?? 0), 0), 0);
@@ -123,18 +113,15 @@ describe('SpeedConsumer on Kafka and a ClickHouse server', () => {
       );
 
     const runtime = await TfjsModelRuntime.create();
-    const catalog = new ServingModelCatalog({ models: ['churn'], pointers: new ServingPointerRepository(viaProxy), loadModel: () => runtime.load(packageDir) });
-    const deadLetters = new DeadLetterTopic(stream, `${topic}-dlq`);
-    const ingest = new IngestFeatureEvents({
-      servingModels: () => catalog.servingModels(),
-      manifests: () => catalog.manifests(),
-      masterDataset: new FeatureEventRepository(viaProxy),
-      predictions: new SpeedPredictionRepository(viaProxy),
-      sendDeadLetters: (letters) => deadLetters.send(letters),
-      allowedClockSkewMs: 60_000,
-    });
     let written = 0;
-    const consumer = new SpeedConsumer(stream, ingest, catalog, deadLetters, { topic, groupId, batching: { maxCount: 50, maxWaitMs: 100, minIntervalMs: 50 }, retry: { initialMs: 100, maxMs: 500 } }, silent, (outcome) => (written += outcome.appended));
+    const { consumer, catalog } = speedConsumerOn(viaProxy, stream, runtime, packageDir, {
+      topic,
+      deadLetterTopic: `${topic}-dlq`,
+      groupId,
+      batching: { maxCount: 50, maxWaitMs: 100, minIntervalMs: 50 },
+      retry: { initialMs: 100, maxMs: 500 },
+      onBatch: (outcome) => (written += outcome.appended),
+    });
     const until = async (done: () => boolean) => {
       const deadline = Date.now() + 30_000;
       while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));

@@ -1,6 +1,7 @@
 import { type ConsumedMessage, type EventStream, type EventStreamConsumer, type EventStreamProducer, type TopicPartitions } from '@platform/event-stream';
 import { type DeadLetterMessage, microBatch, type MicroBatchPolicy } from '@platform/speed-domain';
-import { concatMap, type Subscription, Subject } from 'rxjs';
+import { concatMap, interval, map, merge, type Subscription, Subject, takeUntil } from 'rxjs';
+import { type CatchUpOutcome, type CatchUpScoring } from './catch-up';
 import { type IngestFeatureEvents, type IngestOutcome } from './ingest-feature-events';
 import { type ServingModelCatalog } from './serving-model-catalog';
 
@@ -42,7 +43,24 @@ export interface SpeedConsumerOptions {
   readonly batching: MicroBatchPolicy;
   /** Capped exponential backoff while a micro-batch cannot be written (ClickHouse down). */
   readonly retry: { readonly initialMs: number; readonly maxMs: number };
+  /** How often the serving pointers are checked when no micro-batch arrives (default 1 s). */
+  readonly servingRefreshMs?: number;
 }
+
+export interface SpeedConsumerDependencies {
+  readonly stream: EventStream;
+  readonly ingest: IngestFeatureEvents;
+  readonly catalog: ServingModelCatalog;
+  readonly catchUp: CatchUpScoring;
+  readonly deadLetters: DeadLetterTopic;
+  readonly log: SpeedLog;
+  /** Told of each micro-batch once written (metrics), with the messages it held. */
+  readonly onBatch?: (outcome: IngestOutcome, batch: readonly ConsumedMessage[]) => void;
+  /** Told of each catch-up after a serving version change. */
+  readonly onCatchUp?: (outcome: CatchUpOutcome) => void;
+}
+
+const DEFAULT_SERVING_REFRESH_MS = 1_000;
 
 /**
  * The speed layer's consumer group member: Kafka messages are micro-batched (by count or time,
@@ -51,38 +69,45 @@ export interface SpeedConsumerOptions {
  * is paused and the batch retried with capped exponential backoff; nothing is committed, so no
  * offset moves past unwritten data; a crash or a rebalance redelivers what was not committed, and event ids
  * de-duplicate it downstream.
+ *
+ * Between batches (and at least every `servingRefreshMs` without traffic) it follows the serving
+ * pointers; when a model's version changes it catches up (re-scores every entity with an event
+ * after the new cut-off) before ingesting more, so each event is scored with the new version either
+ * by the catch-up (appended before the switch) or by its batch (after). It catches up at start too:
+ * a publish may have happened while no consumer ran.
  */
 export class SpeedConsumer {
   private readonly messages = new Subject<ConsumedMessage>();
+  private readonly stopRequested = new Subject<void>();
   private consumer: EventStreamConsumer | undefined;
   private pipeline: Subscription | undefined;
   private drained: Promise<void> = Promise.resolve();
   private stopping = false;
   private assignment: readonly TopicPartitions[] = [];
   private paused = false;
+  private servingCheckedAt = 0;
+  private readonly servingRefreshMs: number;
 
   constructor(
-    private readonly stream: EventStream,
-    private readonly ingest: IngestFeatureEvents,
-    private readonly catalog: ServingModelCatalog,
-    private readonly deadLetters: DeadLetterTopic,
+    private readonly deps: SpeedConsumerDependencies,
     private readonly options: SpeedConsumerOptions,
-    private readonly log: SpeedLog,
-    private readonly onBatch: (outcome: IngestOutcome, batch: readonly ConsumedMessage[]) => void = () => undefined,
-  ) {}
+  ) {
+    this.servingRefreshMs = options.servingRefreshMs ?? DEFAULT_SERVING_REFRESH_MS;
+  }
 
   async start(): Promise<void> {
-    await this.deadLetters.connect();
-    await this.catalog.refresh();
+    await this.deps.deadLetters.connect();
+    await this.followServing();
+    const servingChecks = interval(this.servingRefreshMs).pipe(
+      takeUntil(this.stopRequested),
+      map(() => null),
+    );
     this.drained = new Promise((resolve, reject) => {
-      this.pipeline = this.messages
-        .pipe(
-          microBatch(this.options.batching),
-          concatMap((batch) => this.process(batch)),
-        )
+      this.pipeline = merge(this.messages.pipe(microBatch(this.options.batching)), servingChecks)
+        .pipe(concatMap((batch) => (batch === null ? this.followServingIfDue() : this.process(batch))))
         .subscribe({ complete: resolve, error: reject });
     });
-    const consumer = this.stream.createConsumer({ groupId: this.options.groupId });
+    const consumer = this.deps.stream.createConsumer({ groupId: this.options.groupId });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe([this.options.topic]);
@@ -95,7 +120,7 @@ export class SpeedConsumer {
       for (const message of messages) this.messages.next(message);
       return Promise.resolve();
     });
-    this.log.info({ topic: this.options.topic, groupId: this.options.groupId, assignment: this.assignment }, 'speed consumer joined');
+    this.deps.log.info({ topic: this.options.topic, groupId: this.options.groupId, assignment: this.assignment }, 'speed consumer joined');
   }
 
   /**
@@ -104,29 +129,47 @@ export class SpeedConsumer {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopRequested.next();
     this.messages.complete();
     try {
       await this.drained;
     } finally {
       this.pipeline?.unsubscribe();
       await this.consumer?.stop();
-      await this.deadLetters.disconnect();
+      await this.deps.deadLetters.disconnect();
     }
   }
 
   private async process(batch: readonly ConsumedMessage[]): Promise<void> {
     // Between batches: a publish or rollback since the last one switches the version from here on.
-    for (const change of await this.withBackoff(() => this.catalog.refresh())) this.log.info({ ...change }, 'serving version changed');
-    const outcome = await this.withBackoff(() => this.ingest.ingest(batch));
-    this.setFetching(true);
+    await this.followServing();
+    const outcome = await this.withBackoff(() => this.deps.ingest.ingest(batch));
     try {
       await this.consumer?.commit(outcome.positions);
     } catch (error) {
       // Lost the partitions (rebalance, stop): their new owner resumes from the last commit and
       // re-ingests; event ids make that idempotent in the merged view.
-      this.log.warn({ err: error, positions: outcome.positions }, 'offsets not committed; the batch will be redelivered');
+      this.deps.log.warn({ err: error, positions: outcome.positions }, 'offsets not committed; the batch will be redelivered');
     }
-    this.onBatch(outcome, batch);
+    this.deps.onBatch?.(outcome, batch);
+  }
+
+  private async followServingIfDue(): Promise<void> {
+    if (Date.now() - this.servingCheckedAt >= this.servingRefreshMs) await this.followServing();
+  }
+
+  /** Swaps to each model's current version and re-scores what the switch left on the old one. */
+  private async followServing(): Promise<void> {
+    const changes = await this.withBackoff(() => this.deps.catalog.refresh());
+    this.servingCheckedAt = Date.now();
+    for (const change of changes) {
+      this.deps.log.info({ ...change }, 'serving version changed');
+      const serving = this.deps.catalog.servingModels().get(change.model);
+      if (serving === undefined) continue;
+      const outcome = await this.withBackoff(() => this.deps.catchUp.run(change.model, serving));
+      this.deps.log.info({ ...outcome }, 'caught up after the serving version changed');
+      this.deps.onCatchUp?.(outcome);
+    }
   }
 
   private setFetching(on: boolean): void {
@@ -137,20 +180,23 @@ export class SpeedConsumer {
       this.paused = !on;
     } catch (error) {
       // Between a rebalance and the next assignment: the new assignment starts unpaused anyway.
-      this.log.warn({ err: error }, on ? 'could not resume fetching' : 'could not pause fetching');
+      this.deps.log.warn({ err: error }, on ? 'could not resume fetching' : 'could not pause fetching');
     }
   }
 
+  /** Retries until the store answers; fetching is paused meanwhile and resumed once it does. */
   private async withBackoff<T>(attempt: () => Promise<T>): Promise<T> {
     let delay = this.options.retry.initialMs;
     for (let tries = 1; ; tries++) {
       try {
-        return await attempt();
+        const result = await attempt();
+        this.setFetching(true);
+        return result;
       } catch (error) {
         if (this.stopping && tries > 3) throw error;
         // Stop fetching while the store is down, so memory holds one batch, not the backlog.
         this.setFetching(false);
-        this.log.warn({ err: error, tries, retryInMs: delay }, 'micro-batch not written; retrying, nothing committed');
+        this.deps.log.warn({ err: error, tries, retryInMs: delay }, 'micro-batch not written; retrying, nothing committed');
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, this.options.retry.maxMs);
       }

@@ -55,15 +55,34 @@ export class FeatureEventRepository {
           ORDER BY event_time, event_id LIMIT 1 BY event_time, event_id`,
       `read feature events of entity ${JSON.stringify(entityId)} of model ${model}`,
     );
-    return rows.map((row) => ({
-      model: row.model,
-      entityId: row.entity_id,
-      eventId: row.event_id,
-      eventTime: toNumber(row.event_time),
-      numericFeatures: zip(row.numeric_names, row.numeric_values.map(toNumber)),
-      categoricalFeatures: zip(row.categorical_names, row.categorical_values),
-      source: { topic: row.source_topic, partition: row.source_partition, offset: row.source_offset },
-      ingestedAt: toNumber(row.ingested_at),
-    }));
+    return rows.map(toFeatureEvent);
   }
+
+  /**
+   * One page of each entity's latest event after `after` (ties by the larger event id, as the
+   * merge rule orders them), entities in id order from just past `afterEntityId`: what a catch-up
+   * re-scores, read in bounded pages.
+   */
+  async latestPerEntityAfter(model: string, after: number, afterEntityId: string, limit: number): Promise<FeatureEvent[]> {
+    const rows = await this.engine.queryRows<FeatureEventRow>(
+      sql`SELECT * FROM ${this.engine.table('feature_events')}
+          WHERE model = ${model} AND event_time > ${after} AND entity_id > ${afterEntityId}
+          ORDER BY entity_id, event_time DESC, event_id DESC LIMIT 1 BY entity_id LIMIT ${limit}`,
+      `read the latest feature events of model ${model} after ${after}`,
+    );
+    return rows.map(toFeatureEvent);
+  }
+}
+
+function toFeatureEvent(row: FeatureEventRow): FeatureEvent {
+  return {
+    model: row.model,
+    entityId: row.entity_id,
+    eventId: row.event_id,
+    eventTime: toNumber(row.event_time),
+    numericFeatures: zip(row.numeric_names, row.numeric_values.map(toNumber)),
+    categoricalFeatures: zip(row.categorical_names, row.categorical_values),
+    source: { topic: row.source_topic, partition: row.source_partition, offset: row.source_offset },
+    ingestedAt: toNumber(row.ingested_at),
+  };
 }

@@ -1,0 +1,54 @@
+import { type ClickHouseEngine, FeatureEventRepository, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
+import { type EventStream } from '@platform/event-stream';
+import { type ModelManifest } from '@platform/model-package';
+import { type TfjsModelRuntime } from '@platform/tfjs-runtime';
+import { CatchUpScoring } from '../catch-up';
+import { IngestFeatureEvents } from '../ingest-feature-events';
+import { ServingModelCatalog } from '../serving-model-catalog';
+import { DeadLetterTopic, SpeedConsumer, type SpeedConsumerDependencies, type SpeedConsumerOptions } from '../speed-consumer';
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export interface HarnessOptions extends SpeedConsumerOptions {
+  readonly deadLetterTopic: string;
+  readonly onBatch?: SpeedConsumerDependencies['onBatch'];
+  readonly onCatchUp?: SpeedConsumerDependencies['onCatchUp'];
+}
+
+/**
+ * The speed layer wired as the service wires it, for integration tests: one model (`churn`),
+ * every version of it loaded from one package (the pointer's version labels the rows).
+ */
+export function speedConsumerOn(store: ClickHouseEngine, stream: EventStream, runtime: TfjsModelRuntime, packageDir: string, options: HarnessOptions): { consumer: SpeedConsumer; catalog: ServingModelCatalog } {
+  const catalog = new ServingModelCatalog({ models: ['churn'], pointers: new ServingPointerRepository(store), loadModel: () => runtime.load(packageDir) });
+  const deadLetters = new DeadLetterTopic(stream, options.deadLetterTopic);
+  const masterDataset = new FeatureEventRepository(store);
+  const predictions = new SpeedPredictionRepository(store);
+  const ingest = new IngestFeatureEvents({
+    servingModels: () => catalog.servingModels(),
+    manifests: () => catalog.manifests(),
+    masterDataset,
+    predictions,
+    sendDeadLetters: (letters) => deadLetters.send(letters),
+    allowedClockSkewMs: 60_000,
+  });
+  const consumer = new SpeedConsumer(
+    {
+      stream,
+      ingest,
+      catalog,
+      catchUp: new CatchUpScoring({ masterDataset, predictions }),
+      deadLetters,
+      log: silent,
+      ...(options.onBatch === undefined ? {} : { onBatch: options.onBatch }),
+      ...(options.onCatchUp === undefined ? {} : { onCatchUp: options.onCatchUp }),
+    },
+    options,
+  );
+  return { consumer, catalog };
+}
+
+/** Every feature at a valid value: numbers 1, categories their first. */
+export function validFeatures(manifest: ModelManifest): Record<string, number | string> {
+  return Object.fromEntries(manifest.features.map((feature) => [feature.name, feature.type === 'numeric' ? 1 : feature.categories[0]!]));
+}
