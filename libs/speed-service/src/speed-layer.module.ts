@@ -11,7 +11,7 @@ import { ModelRegistry } from '@platform/model-package';
 import { DirectoryModelPackageStore } from '@platform/model-store';
 import { type PlatformConfig, PlatformConfigError } from '@platform/platform-config';
 import { EVENT_STREAM, PLATFORM_CONFIG, Readiness } from '@platform/service-kit';
-import { DeadLetterTopic, IngestFeatureEvents, ServingModelCatalog, SpeedConsumer } from '@platform/speed-layer';
+import { CatchUpScoring, DeadLetterTopic, IngestFeatureEvents, ServingModelCatalog, SpeedConsumer } from '@platform/speed-layer';
 import { TfjsModelRuntime } from '@platform/tfjs-runtime';
 import { type BeforeApplicationShutdown, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
@@ -101,23 +101,28 @@ class SpeedMonitorLifecycle implements OnApplicationBootstrap, BeforeApplication
           loadModel: async (model, version) => runtime.load((await models.describe(model, version)).package.packageDir),
         });
         const deadLetters = new DeadLetterTopic(eventStream, config.speed.deadLetterTopic);
+        const masterDataset = new FeatureEventRepository(engine);
+        const predictions = new SpeedPredictionRepository(engine);
         const ingest = new IngestFeatureEvents({
           servingModels: () => catalog.servingModels(),
           manifests: () => catalog.manifests(),
-          masterDataset: new FeatureEventRepository(engine),
-          predictions: new SpeedPredictionRepository(engine),
+          masterDataset,
+          predictions,
           sendDeadLetters: (letters) => deadLetters.send(letters),
           allowedClockSkewMs: config.speed.allowedClockSkewMs,
         });
         logger.info({ models: modelNames, topic: config.speed.topic, groupId: config.speed.groupId }, 'speed layer ready');
         return new SpeedConsumer(
-          health.following(eventStream),
-          ingest,
-          catalog,
-          deadLetters,
+          {
+            stream: health.following(eventStream),
+            ingest,
+            catalog,
+            catchUp: new CatchUpScoring({ masterDataset, predictions }),
+            deadLetters,
+            log: logger.logger,
+            onBatch: (outcome, batch) => metrics.observe(outcome, batch),
+          },
           { topic: config.speed.topic, groupId: config.speed.groupId, batching: config.speed.batching, retry: { initialMs: 200, maxMs: 30_000 } },
-          logger.logger,
-          (outcome, batch) => metrics.observe(outcome, batch),
         );
       },
       inject: [ClickHouseEngine, PLATFORM_CONFIG, EVENT_STREAM, SpeedMetrics, BrokerHealth, PinoLogger],
