@@ -47,6 +47,8 @@ export const environmentSchema = z.object({
   QUERY_SPEED_OVERLAP_MS: z.coerce.number().int().min(0).default(5_000).describe('ms of speed rows each tail poll re-reads (rows become visible out of scored-at order)'),
   QUERY_STATE_MAX_BYTES: z.coerce.number().int().min(1_048_576).default(1_073_741_824).describe('bytes the in-memory serving state of all models may take; a run beyond it is not loaded'),
   QUERY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).default(4_194_304).describe('largest query layer request body in bytes (413 beyond it); 10,000 ids fit in the default'),
+  QUERY_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(1_000).describe('query layer requests per second per API key, sustained (429 beyond it)'),
+  QUERY_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(2_000).describe('query layer requests an API key may make at once above its sustained rate'),
   DEMO_SOURCE_ROWS: z.coerce.number().int().min(1).default(1_000_000).describe('customers the quick start generates when the demo source is empty'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('log level'),
 });
@@ -81,6 +83,7 @@ export interface PlatformConfig {
     readonly speedOverlapMs: number;
     readonly stateMaxBytes: number;
     readonly bodyLimitBytes: number;
+    readonly rateLimit: { readonly perSecond: number; readonly burst: number };
   };
   readonly logLevel: Environment['LOG_LEVEL'];
 }
@@ -138,6 +141,7 @@ export function loadPlatformConfig(environment: NodeJS.ProcessEnv = process.env)
       speedOverlapMs: env.QUERY_SPEED_OVERLAP_MS,
       stateMaxBytes: env.QUERY_STATE_MAX_BYTES,
       bodyLimitBytes: env.QUERY_BODY_LIMIT_BYTES,
+      rateLimit: { perSecond: env.QUERY_RATE_LIMIT_PER_SECOND, burst: env.QUERY_RATE_LIMIT_BURST },
     },
     logLevel: env.LOG_LEVEL,
   };

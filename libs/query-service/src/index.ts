@@ -4,3 +4,4 @@ export * from './query-metrics';
 export * from './query-request-schemas';
 export * from './query-http-app';
 export * from './runs.controller';
+export * from './rate-limit.guard';

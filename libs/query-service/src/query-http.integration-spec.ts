@@ -16,6 +16,7 @@ describe.each(ENGINE_KINDS)('query layer HTTP API on %s', (kind) => {
   let app: NestFastifyApplication;
   let readKey = '';
   let adminKey = '';
+  let greedyKey = '';
   let url = '';
   let closed = false;
 
@@ -37,6 +38,7 @@ describe.each(ENGINE_KINDS)('query layer HTTP API on %s', (kind) => {
   beforeAll(async () => {
     readKey = (await addApiKey(keysFile, 'dashboard', ['read'])).key;
     adminKey = (await addApiKey(keysFile, 'ops', ['admin'])).key;
+    greedyKey = (await addApiKey(keysFile, 'greedy', ['read'])).key;
     await new BatchPredictionRepository(engine()).insert(
       ['a', 'b', 'c/with slash', 'é'].map((entityId, index) => ({ model: MODEL, runId: 'run-1', entityId, outputs: [index / 4], scoredAt: 900 })),
     );
@@ -85,6 +87,8 @@ describe.each(ENGINE_KINDS)('query layer HTTP API on %s', (kind) => {
       QUERY_POINTER_POLL_MS: '100',
       QUERY_SPEED_POLL_MS: '100',
       QUERY_BODY_LIMIT_BYTES: String(4 * 1024 * 1024),
+      QUERY_RATE_LIMIT_PER_SECOND: '100',
+      QUERY_RATE_LIMIT_BURST: '200',
       LOG_LEVEL: 'warn',
     });
     app = await createQueryHttpApp(config);
@@ -227,6 +231,21 @@ describe.each(ENGINE_KINDS)('query layer HTTP API on %s', (kind) => {
     expect((await inject('GET', `/models/${MODEL}/runs/run-404`)).status).toBe(404);
     expect((await inject('GET', `/models/other/runs/run-1`)).status).toBe(404);
     expect((await inject('GET', `/models/${MODEL}/runs`, { key: '' })).status).toBe(401);
+  });
+
+  it('limits each key to its rate: 429 with retry-after beyond the burst, other keys unaffected', async () => {
+    const statuses: number[] = [];
+    let retryAfter: string | undefined;
+    for (let i = 0; i < 260; i++) {
+      const response = await app.inject({ method: 'GET', url: `/models/${MODEL}/predictions/a`, headers: { 'x-api-key': greedyKey } });
+      statuses.push(response.statusCode);
+      if (response.statusCode === 429) retryAfter ??= response.headers['retry-after'] as string;
+    }
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(200);
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThan(0);
+    expect(new Set(statuses)).toEqual(new Set([200, 429]));
+    expect(retryAfter).toBe('1');
+    expect((await inject('GET', `/models/${MODEL}/predictions/a`)).status).toBe(200);
   });
 
   it('documents the routes in OpenAPI and exports state metrics', async () => {

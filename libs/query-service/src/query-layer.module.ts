@@ -1,3 +1,4 @@
+import { KeyRateLimiter } from '@platform/access';
 import { bulkColumnarIoFor } from '@platform/clickhouse-bulk-io';
 import { ClickHouseEngine, ServingPointerRepository } from '@platform/clickhouse-store';
 import { type PlatformConfig } from '@platform/platform-config';
@@ -10,6 +11,7 @@ import { Registry } from 'prom-client';
 import { QueryController } from './query.controller';
 import { RunsController } from './runs.controller';
 import { QueryMetrics } from './query-metrics';
+import { QUERY_RATE_LIMITER, RateLimitGuard } from './rate-limit.guard';
 
 /**
  * Builds the serving state once the application is up (the HTTP server answers meanwhile, not
@@ -48,6 +50,12 @@ class ServingStateLifecycle implements OnApplicationBootstrap, BeforeApplication
   providers: [
     { provide: ServingState, useFactory: () => new ServingState() },
     { provide: LiveFeed, useFactory: () => new LiveFeed() },
+    {
+      provide: QUERY_RATE_LIMITER,
+      useFactory: (config: PlatformConfig) => new KeyRateLimiter(config.query.rateLimit.perSecond, config.query.rateLimit.burst),
+      inject: [PLATFORM_CONFIG],
+    },
+    RateLimitGuard,
     {
       provide: ServingStateSync,
       useFactory: (serving: ServingState, feed: LiveFeed, engine: ClickHouseEngine, config: PlatformConfig, registry: Registry, logger: PinoLogger) =>

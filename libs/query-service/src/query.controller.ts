@@ -2,10 +2,11 @@ import { PlatformError } from '@platform/domain';
 import { type ModelSummary, type ServedPrediction, ServingState } from '@platform/query-domain';
 import { LiveFeed, ServingStateSync } from '@platform/query-layer';
 import { PlatformErrorFilter, RequireScope, ZodValidationPipe } from '@platform/service-kit';
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, type MessageEvent, Param, Post, Query, Sse, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, type MessageEvent, Param, Post, Query, Sse, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { map, type Observable } from 'rxjs';
 import { z } from 'zod';
+import { RateLimitGuard } from './rate-limit.guard';
 import { encodeRankCursor, entityParams, lookupBody, type LookupBody, modelParams, rankingQuery, segmentQuery } from './query-request-schemas';
 import { SERVED_PREDICTION_SCHEMA } from './served-prediction.schema';
 
@@ -21,6 +22,7 @@ const QUERY_ERROR_STATUS = { UNKNOWN_MODEL: HttpStatus.NOT_FOUND } as const;
 @ApiTags('predictions')
 @ApiSecurity('api-key')
 @RequireScope('read')
+@UseGuards(RateLimitGuard)
 @UseFilters(new PlatformErrorFilter(QUERY_ERROR_STATUS))
 @Controller('models/:model')
 export class QueryController {

@@ -1,9 +1,10 @@
 import { BatchRunRepository, ClickHouseEngine } from '@platform/clickhouse-store';
 import { type BatchRunRecord, PlatformError } from '@platform/domain';
 import { PlatformErrorFilter, RequireScope, ZodValidationPipe } from '@platform/service-kit';
-import { Controller, Get, HttpStatus, Inject, Param, Query, UseFilters } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Inject, Param, Query, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { type z } from 'zod';
+import { RateLimitGuard } from './rate-limit.guard';
 import { modelParams, runListQuery, runParams } from './query-request-schemas';
 
 export class UnknownRunError extends PlatformError {
@@ -22,6 +23,7 @@ function view(run: BatchRunRecord): RunView {
 @ApiTags('runs')
 @ApiSecurity('api-key')
 @RequireScope('read')
+@UseGuards(RateLimitGuard)
 @UseFilters(new PlatformErrorFilter({ RUN_NOT_FOUND: HttpStatus.NOT_FOUND }))
 @Controller('models/:model/runs')
 export class RunsController {
