@@ -2,13 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addApiKey } from '@platform/access';
-import { BatchPredictionRepository, BatchRunRepository, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
-import { chdbPathForThisWorker, clickhouseUrl, ENGINE_KINDS, useTestEngine } from '@platform/clickhouse-store/testing';
-import { loadPlatformConfig } from '@platform/platform-config';
+import { SpeedPredictionRepository } from '@platform/clickhouse-store';
+import { ENGINE_KINDS, useTestEngine } from '@platform/clickhouse-store/testing';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createQueryHttpApp } from './query-http-app';
-
-const MODEL = 'churn';
+import { MODEL, seedQueryTestData, startQueryTestApp } from './testing/query-test-app';
 
 describe.each(ENGINE_KINDS)('query layer HTTP API on %s', (kind) => {
   const engine = useTestEngine(kind);
@@ -39,66 +36,8 @@ describe.each(ENGINE_KINDS)('query layer HTTP API on %s', (kind) => {
     readKey = (await addApiKey(keysFile, 'dashboard', ['read'])).key;
     adminKey = (await addApiKey(keysFile, 'ops', ['admin'])).key;
     greedyKey = (await addApiKey(keysFile, 'greedy', ['read'])).key;
-    await new BatchPredictionRepository(engine()).insert(
-      ['a', 'b', 'c/with slash', 'é'].map((entityId, index) => ({ model: MODEL, runId: 'run-1', entityId, outputs: [index / 4], scoredAt: 900 })),
-    );
-    await engine().insertRows(
-      'segment_aggregates',
-      [{ model: MODEL, run_id: 'run-1', segment_columns: ['region'], segment_values: ['north'], row_count: 3, output_means: [0.625] }],
-      'segment aggregates for the test',
-    );
-    await new ServingPointerRepository(engine()).append({
-      model: MODEL,
-      runId: 'run-1',
-      modelVersion: '1.0.0',
-      dataCutoff: 1_000,
-      action: 'publish',
-      actor: 'test',
-    });
-    await new SpeedPredictionRepository(engine()).insert([
-      {
-        model: MODEL,
-        modelVersion: '1.0.0',
-        entityId: 'b',
-        eventId: 'ev-1',
-        eventTime: 2_000,
-        outputs: [0.875],
-        scoredAt: 2_010,
-        source: { topic: 'features', partition: 1, offset: '42' },
-      },
-    ]);
-    await new BatchRunRepository(engine()).record({
-      runId: 'run-1',
-      model: MODEL,
-      modelVersion: '1.0.0',
-      status: 'published',
-      startedAt: 100,
-      finishedAt: 200,
-      updatedAt: 200,
-      rows: 4,
-      dataCutoff: 1_000,
-      report: JSON.stringify({ passed: true, gates: [] }),
-      error: '',
-    });
-    const config = loadPlatformConfig({
-      ...(kind === 'server' ? { CLICKHOUSE_URL: clickhouseUrl() } : { CHDB_PATH: chdbPathForThisWorker() }),
-      CLICKHOUSE_DATABASE: engine().database,
-      API_KEYS_FILE: keysFile,
-      QUERY_POINTER_POLL_MS: '100',
-      QUERY_SPEED_POLL_MS: '100',
-      QUERY_BODY_LIMIT_BYTES: String(4 * 1024 * 1024),
-      QUERY_RATE_LIMIT_PER_SECOND: '100',
-      QUERY_RATE_LIMIT_BURST: '200',
-      LOG_LEVEL: 'warn',
-    });
-    app = await createQueryHttpApp(config);
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    url = await app.getUrl();
-    const deadline = Date.now() + 30_000;
-    while ((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode !== 200) {
-      if (Date.now() > deadline) throw new Error('the query layer never became ready');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await seedQueryTestData(engine());
+    ({ app, url } = await startQueryTestApp(kind, engine(), keysFile, { QUERY_RATE_LIMIT_PER_SECOND: '100', QUERY_RATE_LIMIT_BURST: '200' }));
   });
 
   afterAll(async () => {
