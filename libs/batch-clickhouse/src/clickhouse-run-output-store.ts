@@ -96,8 +96,9 @@ export class ClickHouseRunOutputStore implements RunOutputStore {
     return this.predictions.countByRun(runId);
   }
 
-  async dropRun(runId: string): Promise<void> {
-    for (const table of ['batch_predictions', 'batch_rejects', 'segment_aggregates']) {
+  async dropRun(runId: string, options: { readonly keepRejects: boolean } = { keepRejects: false }): Promise<void> {
+    const tables = options.keepRejects ? ['batch_predictions', 'segment_aggregates'] : ['batch_predictions', 'batch_rejects', 'segment_aggregates'];
+    for (const table of tables) {
       await this.engine.command(sql`ALTER TABLE ${this.engine.table(table)} DROP PARTITION ${runId}`, `drop run ${runId} from ${table}`);
     }
   }

@@ -6,3 +6,4 @@ export * from './run-lock';
 export * from './recover-interrupted-runs';
 export * from './rollback-run';
 export * from './run-progress';
+export * from './retention';

@@ -223,7 +223,7 @@ export class RunBatch {
       return await timed('publish', () => this.publish(base, report, rowsRead, command.actor, deployment.runsToKeep));
     } catch (error) {
       await this.deps.runs.record({ ...base, status: 'failed', finishedAt: this.clock(), updatedAt: this.nextTime(base), error: errorText(error) });
-      await this.deps.output.dropRun(runId);
+      await this.deps.output.dropRun(runId, { keepRejects: true });
       throw error;
     } finally {
       model.dispose();
@@ -285,7 +285,7 @@ export class RunBatch {
   private async fail(base: BatchRunRecord, report: VerificationReport, rows: number): Promise<BatchRunResult> {
     const failed = report.gates.filter((gate) => !gate.passed).map((gate) => gate.name);
     const run = await this.finish(base, 'failed', report, rows, `verification failed: ${failed.join(', ')}`);
-    await this.deps.output.dropRun(base.runId);
+    await this.deps.output.dropRun(base.runId, { keepRejects: true });
     return { run, report, published: false, droppedRuns: [base.runId] };
   }
 

@@ -34,8 +34,11 @@ export interface RunOutputStore {
     aggregates: readonly SegmentAggregate[],
   ): Promise<void>;
   countPredictions(runId: string): Promise<number>;
-  /** Drops every partition of the run: predictions, rejects and aggregates. */
-  dropRun(runId: string): Promise<void>;
+  /**
+   * Drops every partition of the run: predictions, rejects and aggregates. A failed run keeps its
+   * rejects (`keepRejects`) so it can be diagnosed; retention drops them later.
+   */
+  dropRun(runId: string, options?: { readonly keepRejects: boolean }): Promise<void>;
   /** Run ids that still hold predictions. */
   storedRuns(): Promise<string[]>;
 }

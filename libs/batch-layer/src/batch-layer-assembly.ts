@@ -7,7 +7,7 @@ import { type PlatformConfig } from '@platform/platform-config';
 import { TfjsModelRuntime } from '@platform/tfjs-runtime';
 import { type Logger } from 'pino';
 import { BatchOperations, type RunObserver } from './batch-operations';
-import { createRecoverInterruptedRuns, createRollbackRun, createRunBatch } from './batch-runner';
+import { createRecoverInterruptedRuns, createRollbackRun, createRunBatch, createSweepRetention } from './batch-runner';
 import { readDeploymentsFile } from './deployments-file';
 import { FileRunLock } from './file-run-lock';
 import { createRunLockTopic, KafkaRunLock } from './kafka-run-lock';
@@ -49,6 +49,8 @@ export async function createBatchLayer(parts: BatchLayerParts): Promise<BatchLay
     runBatch: createRunBatch({ engine, registry, runtime, lock }),
     rollbackRun: createRollbackRun({ engine }),
     recoverInterruptedRuns: createRecoverInterruptedRuns({ engine, lock }),
+    retention: createSweepRetention({ engine }),
+    retentionWindows: config.retention.windows,
     runs: new BatchRunRepository(engine),
     pointers: new ServingPointerRepository(engine),
     audit: new AuditLogRepository(engine),

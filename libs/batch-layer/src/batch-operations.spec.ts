@@ -19,6 +19,8 @@ function operationsWith(script: (command: RunBatchCommand) => Promise<BatchRunRe
     runBatch: { execute: script },
     rollbackRun: { execute: async () => ({ model: 'churn', runId: 'run-0', modelVersion: '1', dataCutoff: 0, action: 'rollback', actor: 'a', at: 2 }) },
     recoverInterruptedRuns: { execute: async () => [] },
+    retention: { sweep: async () => ({ speedPartitions: [], rejectRuns: [], auditPartitions: [] }) },
+    retentionWindows: { speedRowsMs: 1, failedRunRejectsMs: 1, auditMs: 1 },
     runs: { record: async () => undefined, get: async () => ({ ...record('failed'), error: 'Error: disk full' }), list: async () => [] },
     pointers: { append: async () => undefined as never, current: async () => undefined },
     audit: { append: async (entry) => (audit.push(entry), { ...entry, at: entry.at ?? 0 }), list: async () => [] },

@@ -5,6 +5,8 @@ import {
   estimateProgress,
   type ProgressEstimate,
   type RecoverInterruptedRuns,
+  type RetentionOutcome,
+  type RetentionWindows,
   type RollbackRun,
   type RunBatch,
   RunCancelledError,
@@ -12,6 +14,7 @@ import {
   type RunProgress,
   type RunStage,
   type ServingPointers,
+  type SweepRetention,
 } from '@platform/batch-domain';
 import { type AuditEntry, type AuditLog, type AuditOutcome, type BatchRunRecord, PlatformError, type ServingPointer } from '@platform/domain';
 
@@ -61,6 +64,8 @@ export interface BatchOperationsDependencies {
   readonly runBatch: Pick<RunBatch, 'execute'>;
   readonly rollbackRun: Pick<RollbackRun, 'execute'>;
   readonly recoverInterruptedRuns: Pick<RecoverInterruptedRuns, 'execute'>;
+  readonly retention: Pick<SweepRetention, 'sweep'>;
+  readonly retentionWindows: RetentionWindows;
   readonly runs: BatchRunLog;
   readonly pointers: ServingPointers;
   readonly audit: AuditLog;
@@ -264,6 +269,15 @@ export class BatchOperations {
       }
     }
     return recovered;
+  }
+
+  /** Drops superseded and expired partitions (see SweepRetention); audited when it dropped any. */
+  async sweepRetention(actor: string): Promise<RetentionOutcome> {
+    const outcome = await this.deps.retention.sweep(this.deps.retentionWindows);
+    const dropped = outcome.speedPartitions.length + outcome.rejectRuns.length + outcome.auditPartitions.length;
+    this.deps.log.info({ ...outcome, windows: this.deps.retentionWindows }, dropped === 0 ? 'retention sweep: nothing to drop' : 'retention sweep dropped partitions');
+    if (dropped > 0) await this.audit({ actor, action: 'retention.sweep', model: '', target: '', outcome: 'accepted', detail: JSON.stringify(outcome) });
+    return outcome;
   }
 
   /** Cancels the runs in flight (each is marked failed and dropped) and waits for them to stop. */

@@ -1,5 +1,5 @@
-import { ClickHouseFeatureSource, ClickHouseRunOutputStore } from '@platform/batch-clickhouse';
-import { type ModelLoader, RecoverInterruptedRuns, RollbackRun, RunBatch, type RunLock } from '@platform/batch-domain';
+import { ClickHouseFeatureSource, ClickHouseRetentionStore, ClickHouseRunOutputStore } from '@platform/batch-clickhouse';
+import { type ModelLoader, RecoverInterruptedRuns, RollbackRun, RunBatch, type RunLock, SweepRetention } from '@platform/batch-domain';
 import { BatchRunRepository, type ClickHouseEngine, ServingPointerRepository } from '@platform/clickhouse-store';
 import { PlatformError } from '@platform/domain';
 import { type ModelRegistry, type ModelRuntime } from '@platform/model-package';
@@ -56,6 +56,15 @@ export function createRollbackRun(parts: Pick<BatchRunnerParts, 'engine'>): Roll
   return new RollbackRun({
     runs: new BatchRunRepository(parts.engine),
     pointers: new ServingPointerRepository(parts.engine),
+    output: new ClickHouseRunOutputStore(parts.engine),
+  });
+}
+
+/** The retention sweep, wired to ClickHouse. */
+export function createSweepRetention(parts: Pick<BatchRunnerParts, 'engine'>): SweepRetention {
+  return new SweepRetention({
+    store: new ClickHouseRetentionStore(parts.engine),
+    runs: new BatchRunRepository(parts.engine),
     output: new ClickHouseRunOutputStore(parts.engine),
   });
 }

@@ -8,11 +8,13 @@ import { CronJob } from 'cron';
 import { PinoLogger } from 'nestjs-pino';
 
 const jobName = (model: string): string => `batch-run:${model}`;
+const RETENTION_JOB = 'retention-sweep';
 
 /**
  * The batch layer's start-up and clock: recover what a killed process left behind, give every
  * deployment without a published run a first run, then run each on its cron schedule (UTC). A
- * tick while the model is still running elsewhere is skipped, not queued.
+ * tick while the model is still running elsewhere is skipped, not queued. The retention sweep runs
+ * once at start and on its own schedule.
  */
 @Injectable()
 export class BatchScheduler implements OnApplicationBootstrap {
@@ -47,10 +49,21 @@ export class BatchScheduler implements OnApplicationBootstrap {
       }
     }
     if (!this.config.batchScheduler) return;
+    void this.sweepRetention();
+    this.schedules.addCronJob(RETENTION_JOB, CronJob.from({ cronTime: this.config.retention.schedule, onTick: () => void this.sweepRetention(), start: true, timeZone: 'UTC' }));
     for (const { model, schedule } of this.operations.deployments) {
       const job = CronJob.from({ cronTime: schedule, onTick: () => void this.run(model, 'schedule'), start: true, timeZone: 'UTC' });
       this.schedules.addCronJob(jobName(model), job);
       this.logger.info({ model, schedule, nextRunAt: new Date(this.nextRunAt(model) ?? 0).toISOString() }, 'scheduled');
+    }
+  }
+
+  private async sweepRetention(): Promise<void> {
+    try {
+      await this.operations.sweepRetention('scheduler');
+    } catch (error) {
+      // The next tick tries again; nothing is lost by keeping partitions a while longer.
+      this.logger.warn({ err: error }, 'retention sweep failed');
     }
   }
 

@@ -19,6 +19,8 @@ export interface EventStream {
 export interface TopicSpec {
   readonly topic: string;
   readonly partitions: number;
+  /** How long the broker keeps messages (`retention.ms`); the broker's default when absent. */
+  readonly retentionMs?: number;
 }
 
 /** The committed position of one partition for a consumer group. */

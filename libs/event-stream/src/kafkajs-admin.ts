@@ -31,7 +31,11 @@ export class KafkaJsAdmin implements EventStreamAdmin {
       const missing = topics.filter(({ topic }) => !existing.has(topic));
       if (missing.length === 0) return;
       await this.admin.createTopics({
-        topics: missing.map(({ topic, partitions }) => ({ topic, numPartitions: partitions })),
+        topics: missing.map(({ topic, partitions, retentionMs }) => ({
+          topic,
+          numPartitions: partitions,
+          ...(retentionMs === undefined ? {} : { configEntries: [{ name: 'retention.ms', value: String(retentionMs) }] }),
+        })),
         waitForLeaders: true,
       });
     } catch (error) {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { commitPositionsAfter } from './commit-positions';
 import { consumerLag } from './consumer-lag';
 import {
@@ -73,6 +74,21 @@ describe('KafkaJsEventStream on a real broker', () => {
   afterAll(async () => {
     await producer.disconnect();
     await admin.disconnect();
+  });
+
+  it('creates a topic with the retention asked for', async () => {
+    const topic = uniqueStreamName('retention');
+    await admin.createTopics([{ topic, partitions: 1, retentionMs: 3_600_000 }]);
+    topicsToDelete.push(topic);
+    // Read back with kafkajs itself: the port has no describe call, and needs none.
+    const inspector = new Kafka({ clientId: 'retention-check', brokers, logLevel: logLevel.NOTHING }).admin();
+    await inspector.connect();
+    try {
+      const described = await inspector.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }], includeSynonyms: false });
+      expect(described.resources[0]?.configEntries.find((entry) => entry.configName === 'retention.ms')?.configValue).toBe('3600000');
+    } finally {
+      await inspector.disconnect();
+    }
   });
 
   it('resumes a consumer group exactly at its committed offsets', async () => {

@@ -33,8 +33,17 @@ export const environmentSchema = z.object({
   BATCH_HTTP_PORT: port.default(8081).describe('batch layer admin API port'),
   BATCH_SCHEDULER: z.enum(['on', 'off']).default('on').describe('run deployments on their cron schedules'),
   BATCH_INITIAL_RUN: z.enum(['on', 'off']).default('on').describe('at start, run every deployment that has no published run yet'),
+  RETENTION_SCHEDULE: z
+    .string()
+    .regex(/^(\S+\s+){4}\S+$/, 'a five-field cron expression')
+    .default('23 * * * *')
+    .describe('cron (UTC) of the retention sweep that drops superseded or expired partitions'),
+  RETENTION_SPEED_ROWS_DAYS: z.coerce.number().min(0).default(7).describe('days speed predictions are kept after every run their model could serve supersedes them'),
+  RETENTION_FAILED_RUN_REJECTS_DAYS: z.coerce.number().min(0).default(14).describe("days a failed run's rejected rows are kept for diagnosis"),
+  RETENTION_AUDIT_DAYS: z.coerce.number().min(0).default(365).describe('days audit log rows are kept (whole months are dropped)'),
   FEATURE_EVENTS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default('feature-events').describe('topic the speed layer consumes (key = entity id)'),
   DEAD_LETTER_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default('feature-events.dlq').describe('where invalid feature events go, with the reason'),
+  DEAD_LETTER_RETENTION_DAYS: z.coerce.number().positive().default(14).describe('days the broker keeps dead letters (retention.ms of the dead-letter topic when the speed layer creates it)'),
   SPEED_GROUP_ID: z.string().min(1).default('speed-layer').describe('consumer group of the speed layer'),
   SPEED_BATCH_MAX_COUNT: z.coerce.number().int().min(1).default(5_000).describe('events per micro-batch, at most (before the minimum interval)'),
   SPEED_BATCH_MAX_WAIT_MS: z.coerce.number().int().min(1).default(250).describe('ms an event waits for its micro-batch, at most'),
@@ -55,6 +64,8 @@ export const environmentSchema = z.object({
 
 type Environment = z.infer<typeof environmentSchema>;
 
+const DAY_MS = 86_400_000;
+
 export interface PlatformConfig {
   readonly engine: EngineConfig;
   readonly modelStoreDir: string;
@@ -67,10 +78,15 @@ export interface PlatformConfig {
   readonly http: { readonly host: string; readonly batchPort: number };
   readonly batchScheduler: boolean;
   readonly batchInitialRun: boolean;
+  readonly retention: {
+    readonly schedule: string;
+    readonly windows: { readonly speedRowsMs: number; readonly failedRunRejectsMs: number; readonly auditMs: number };
+  };
   readonly demoSourceRows: number;
   readonly speed: {
     readonly topic: string;
     readonly deadLetterTopic: string;
+    readonly deadLetterRetentionMs: number;
     readonly groupId: string;
     readonly batching: { readonly maxCount: number; readonly maxWaitMs: number; readonly minIntervalMs: number };
     readonly allowedClockSkewMs: number;
@@ -125,10 +141,19 @@ export function loadPlatformConfig(environment: NodeJS.ProcessEnv = process.env)
     http: { host: env.HTTP_HOST, batchPort: env.BATCH_HTTP_PORT },
     batchScheduler: env.BATCH_SCHEDULER === 'on',
     batchInitialRun: env.BATCH_INITIAL_RUN === 'on',
+    retention: {
+      schedule: env.RETENTION_SCHEDULE,
+      windows: {
+        speedRowsMs: env.RETENTION_SPEED_ROWS_DAYS * DAY_MS,
+        failedRunRejectsMs: env.RETENTION_FAILED_RUN_REJECTS_DAYS * DAY_MS,
+        auditMs: env.RETENTION_AUDIT_DAYS * DAY_MS,
+      },
+    },
     demoSourceRows: env.DEMO_SOURCE_ROWS,
     speed: {
       topic: env.FEATURE_EVENTS_TOPIC,
       deadLetterTopic: env.DEAD_LETTER_TOPIC,
+      deadLetterRetentionMs: Math.round(env.DEAD_LETTER_RETENTION_DAYS * DAY_MS),
       groupId: env.SPEED_GROUP_ID,
       batching: { maxCount: env.SPEED_BATCH_MAX_COUNT, maxWaitMs: env.SPEED_BATCH_MAX_WAIT_MS, minIntervalMs: env.SPEED_BATCH_MIN_INTERVAL_MS },
       allowedClockSkewMs: env.SPEED_CLOCK_SKEW_MS,

@@ -87,7 +87,7 @@ class SpeedMonitorLifecycle implements OnApplicationBootstrap, BeforeApplication
         try {
           await admin.createTopics([
             { topic: config.speed.topic, partitions: DEFAULT_EVENT_PARTITIONS },
-            { topic: config.speed.deadLetterTopic, partitions: 1 },
+            { topic: config.speed.deadLetterTopic, partitions: 1, retentionMs: config.speed.deadLetterRetentionMs },
           ]);
         } finally {
           await admin.disconnect();
