@@ -6,10 +6,11 @@ import { ModelRegistry } from '@platform/model-package';
 import { DirectoryModelPackageStore } from '@platform/model-store';
 import { loadPlatformConfig } from '@platform/platform-config';
 import { type MicroBatchPolicy } from '@platform/speed-domain';
-import { DeadLetterTopic, IngestFeatureEvents, type IngestOutcome, ServingModelCatalog, SpeedConsumer } from '@platform/speed-layer';
+import { CatchUpScoring, DeadLetterTopic, IngestFeatureEvents, type IngestOutcome, ServingModelCatalog, SpeedConsumer } from '@platform/speed-layer';
 import { TfjsModelRuntime } from '@platform/tfjs-runtime';
 import { pino } from 'pino';
 import { ensureDemoModel } from './demo-model-package';
+import { type MemoryAndCpu, PeakRssSampler } from './peak-rss-sampler';
 
 /**
  * The measured phases of the speed throughput benchmark, each alone in a child process
@@ -41,7 +42,15 @@ function speedSettings(): { batching: MicroBatchPolicy; allowedClockSkewMs: numb
 export type PhaseSpec =
   | (PhaseBase & { readonly phase: 'prefill'; readonly events: number; readonly partitions: number })
   | (PhaseBase & { readonly phase: 'raw-consume'; readonly events: number; readonly groupId: string })
-  | (PhaseBase & { readonly phase: 'ingest'; readonly events: number; readonly groupId: string; readonly engine: EngineConfig; readonly registryDir: string })
+  | (PhaseBase & {
+      readonly phase: 'ingest';
+      readonly events: number;
+      readonly groupId: string;
+      readonly engine: EngineConfig;
+      readonly registryDir: string;
+      /** A local ClickHouse server whose RSS and CPU are sampled beside ours; null when unknown. */
+      readonly serverPid: number | null;
+    })
   | (PhaseBase & { readonly phase: 'serve'; readonly groupId: string; readonly engine: EngineConfig; readonly registryDir: string; readonly readyFile: string })
   | (PhaseBase & {
       readonly phase: 'probe';
@@ -80,7 +89,8 @@ export interface IngestResult {
   /** Counted in ClickHouse after the run: distinct event ids in each table. */
   readonly featureEventRows: number;
   readonly predictionRows: number;
-  readonly cpuSeconds: number;
+  /** Over the measured window; peak RSS shows how much of the topic the consumer held at once. */
+  readonly memory: MemoryAndCpu;
   /** process.hrtime µs (the clock of V8 CPU profiles) of the measured window. */
   readonly window: { readonly startUs: number; readonly endUs: number };
 }
@@ -194,16 +204,21 @@ async function speedConsumer(
     loadModel: async (model, version) => runtime.load((await registry.describe(model, version)).package.packageDir),
   });
   const deadLetters = new DeadLetterTopic(stream, `${options.topic}.dlq`);
+  const masterDataset = new FeatureEventRepository(engine);
+  const predictions = new SpeedPredictionRepository(engine);
   const ingest = new IngestFeatureEvents({
     servingModels: () => catalog.servingModels(),
     manifests: () => catalog.manifests(),
-    masterDataset: new FeatureEventRepository(engine),
-    predictions: new SpeedPredictionRepository(engine),
+    masterDataset,
+    predictions,
     sendDeadLetters: (letters) => deadLetters.send(letters),
     allowedClockSkewMs,
   });
   const log = pino({ name: 'speed-bench', level: 'warn' }, pino.destination(2));
-  const consumer = new SpeedConsumer(stream, ingest, catalog, deadLetters, { ...options, batching, retry: { initialMs: 200, maxMs: 30_000 } }, log, onBatch);
+  const consumer = new SpeedConsumer(
+    { stream, ingest, catalog, catchUp: new CatchUpScoring({ masterDataset, predictions }), deadLetters, log, onBatch },
+    { ...options, batching, retry: { initialMs: 200, maxMs: 30_000 } },
+  );
   return { consumer, catalog, batching };
 }
 
@@ -230,9 +245,10 @@ async function ingest(spec: Extract<PhaseSpec, { phase: 'ingest' }>): Promise<In
     await consumer.start();
     const joinedAt = performance.now();
     const startUs = nowUs();
-    const cpuStart = process.cpuUsage();
+    const sampler = new PeakRssSampler(100, spec.serverPid);
+    sampler.start();
     while (handled < spec.events) await sleep(5);
-    const cpu = process.cpuUsage(cpuStart);
+    const memory = sampler.stop();
     await consumer.stop();
     catalog.dispose();
     return {
@@ -244,7 +260,7 @@ async function ingest(spec: Extract<PhaseSpec, { phase: 'ingest' }>): Promise<In
       batches,
       featureEventRows: await distinctEvents(engine, 'feature_events'),
       predictionRows: await distinctEvents(engine, 'speed_predictions'),
-      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      memory,
       window: { startUs, endUs: lastWrittenUs },
     };
   } finally {

@@ -208,7 +208,7 @@ async function main(): Promise<void> {
       for (const engine of options.engines) {
         const result = await attempt(`ingest on ${engine} #${repeat}`, () =>
           startChild(
-            { ...base, phase: 'ingest', events: options.events, groupId: `bench-ingest-${tag}-${engine}-${repeat}`, engine: database(engine), registryDir: join(workDir, `models-${step}`), resultFile: file('ingest') },
+            { ...base, phase: 'ingest', events: options.events, groupId: `bench-ingest-${tag}-${engine}-${repeat}`, engine: database(engine), registryDir: join(workDir, `models-${step}`), serverPid: engine === 'server' ? (server?.pid ?? null) : null, resultFile: file('ingest') },
             options.timeoutMs,
             null,
           ).result,
@@ -220,7 +220,7 @@ async function main(): Promise<void> {
       const name = 'ingest-server.cpuprofile';
       const result = await attempt('ingest on server, CPU-profiled', () =>
         startChild(
-          { ...base, phase: 'ingest', events: options.events, groupId: `bench-ingest-${tag}-profiled`, engine: database('server'), registryDir: join(workDir, `models-${step}`), resultFile: file('ingest-profiled') },
+          { ...base, phase: 'ingest', events: options.events, groupId: `bench-ingest-${tag}-profiled`, engine: database('server'), registryDir: join(workDir, `models-${step}`), serverPid: server?.pid ?? null, resultFile: file('ingest-profiled') },
           options.timeoutMs,
           { dir: outDir, name },
         ).result,
@@ -292,9 +292,9 @@ function report(options: Options, raw: readonly RawConsumeResult[], ingests: rea
     '',
     'throughput of ONE consumer (median of the repeats, min–max in brackets):',
     '',
-    '| what | events/s | wall s | join s | ratio to raw consume | batches | CPU s per 100k events | rows landed (feature_events / speed_predictions) |',
-    '|---|---|---|---|---|---|---|---|',
-    `| raw consume (event-stream port, no processing) | ${spread(rawRates, rate)} | ${spread(raw.map((r) => r.wallSeconds), (v) => v.toFixed(2))} | ${spread(raw.map((r) => r.joinSeconds), (v) => v.toFixed(1))} | 1 | — | — | — |`,
+    '| what | events/s | wall s | join s | ratio to raw consume | batches | CPU µs per event: ours + server | peak RSS MB | rows landed (feature_events / speed_predictions) |',
+    '|---|---|---|---|---|---|---|---|---|',
+    `| raw consume (event-stream port, no processing) | ${spread(rawRates, rate)} | ${spread(raw.map((r) => r.wallSeconds), (v) => v.toFixed(2))} | ${spread(raw.map((r) => r.joinSeconds), (v) => v.toFixed(1))} | 1 | — | — | — | — |`,
   ];
   for (const engine of options.engines) {
     const runs = ingests.filter((r) => r.engine === engine);
@@ -302,7 +302,9 @@ function report(options: Options, raw: readonly RawConsumeResult[], ingests: rea
     lines.push(
       `| speed layer on ${engine} | ${spread(rates, rate)} | ${spread(runs.map((r) => r.wallSeconds), (v) => v.toFixed(2))} | ${spread(runs.map((r) => r.joinSeconds), (v) => v.toFixed(1))} | ` +
         `${rawMedian === undefined ? '—' : spread(rates.map((value) => value / rawMedian), (v) => v.toFixed(2))} | ${spread(runs.map((r) => r.batches), (v) => v.toFixed(0))} | ` +
-        `${spread(runs.map((r) => (r.cpuSeconds / options.events) * 1e5), (v) => v.toFixed(2))} | ${runs.map((r) => `${r.featureEventRows} / ${r.predictionRows}`).join(', ')} |`,
+        `${spread(runs.map((r) => (r.memory.processCpuSeconds / options.events) * 1e6), (v) => v.toFixed(1))}` +
+        `${runs.every((r) => r.memory.server !== null) ? ` + ${spread(runs.map((r) => (r.memory.server!.cpuSeconds / options.events) * 1e6), (v) => v.toFixed(1))}` : ''} | ` +
+        `${spread(runs.map((r) => Math.max(r.memory.peakRssBytes, r.memory.lifetimeMaxRssBytes) / 1024 / 1024), (v) => v.toFixed(0))} | ${runs.map((r) => `${r.featureEventRows} / ${r.predictionRows}`).join(', ')} |`,
     );
   }
   if (probes.length > 0) {
