@@ -14,7 +14,7 @@ import { errorFileOf, type IngestResult, type PhaseName, type PhaseResult, type 
  * Speed layer throughput and freshness, beside the consume ceiling measured in the same run:
  *
  *   npm run bench -- speed-throughput [--events 500000] [--engines server,chdb] [--repeats 2]
- *       [--rates 2000,5000] [--probe-seconds 20] [--warmup-seconds 3] [--profile true|false]
+ *       [--rates 2000,5000|none] [--probe-seconds 20] [--warmup-seconds 3] [--profile true|false]
  *       [--timeout-minutes 15]
  *
  *  - prefill: --events demo feature events (libs/demo-churn, as `npm run produce` sends them) into
@@ -75,7 +75,7 @@ function parseOptions(): Options {
     events: positiveInts(values.events, '--events')[0]!,
     engines: engines as EngineKind[],
     repeats: positiveInts(values.repeats, '--repeats')[0]!,
-    rates: positiveInts(values.rates, '--rates'),
+    rates: values.rates === 'none' ? [] : positiveInts(values.rates, '--rates'),
     probeSeconds: positiveInts(values['probe-seconds'], '--probe-seconds')[0]!,
     warmupSeconds: Number(values['warmup-seconds']),
     profile: values.profile === 'true',
