@@ -23,6 +23,14 @@ describe('loadPlatformConfig', () => {
     expect(config.batchScheduler).toBe(false);
   });
 
+  it('reads retention windows in days and output topics per model', () => {
+    const config = loadPlatformConfig({ RETENTION_SPEED_ROWS_DAYS: '0.5', SPEED_OUTPUT_TOPICS: 'churn=predictions.churn,fraud=fraud-scores' });
+    expect(config.retention.windows.speedRowsMs).toBe(43_200_000);
+    expect(config.speed.outputTopics).toEqual(new Map([['churn', 'predictions.churn'], ['fraud', 'fraud-scores']]));
+    expect(loadPlatformConfig({}).speed.outputTopics.size).toBe(0);
+    expect(() => loadPlatformConfig({ SPEED_OUTPUT_TOPICS: 'churn' })).toThrow(/SPEED_OUTPUT_TOPICS="churn": comma-separated model=topic pairs/);
+  });
+
   it('names every bad variable and its value', () => {
     const load = () => loadPlatformConfig({ CLICKHOUSE_URL: 'not a url', KAFKA_BROKERS: 'no-port', BATCH_HTTP_PORT: '70000' });
     expect(load).toThrow(PlatformConfigError);

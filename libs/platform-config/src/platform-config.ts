@@ -44,6 +44,11 @@ export const environmentSchema = z.object({
   FEATURE_EVENTS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default('feature-events').describe('topic the speed layer consumes (key = entity id)'),
   DEAD_LETTER_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default('feature-events.dlq').describe('where invalid feature events go, with the reason'),
   DEAD_LETTER_RETENTION_DAYS: z.coerce.number().positive().default(14).describe('days the broker keeps dead letters (retention.ms of the dead-letter topic when the speed layer creates it)'),
+  SPEED_OUTPUT_TOPICS: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,63}=[A-Za-z0-9._-]{1,249}(,[a-z][a-z0-9_-]{0,63}=[A-Za-z0-9._-]{1,249})*$/, 'comma-separated model=topic pairs')
+    .optional()
+    .describe('models whose speed predictions are also published to a topic, e.g. churn=predictions.churn (created when absent)'),
   SPEED_GROUP_ID: z.string().min(1).default('speed-layer').describe('consumer group of the speed layer'),
   SPEED_BATCH_MAX_COUNT: z.coerce.number().int().min(1).default(5_000).describe('events per micro-batch, at most (before the minimum interval)'),
   SPEED_BATCH_MAX_WAIT_MS: z.coerce.number().int().min(1).default(250).describe('ms an event waits for its micro-batch, at most'),
@@ -87,6 +92,8 @@ export interface PlatformConfig {
     readonly topic: string;
     readonly deadLetterTopic: string;
     readonly deadLetterRetentionMs: number;
+    /** Model → output topic; empty when no model publishes its predictions. */
+    readonly outputTopics: ReadonlyMap<string, string>;
     readonly groupId: string;
     readonly batching: { readonly maxCount: number; readonly maxWaitMs: number; readonly minIntervalMs: number };
     readonly allowedClockSkewMs: number;
@@ -154,6 +161,7 @@ export function loadPlatformConfig(environment: NodeJS.ProcessEnv = process.env)
       topic: env.FEATURE_EVENTS_TOPIC,
       deadLetterTopic: env.DEAD_LETTER_TOPIC,
       deadLetterRetentionMs: Math.round(env.DEAD_LETTER_RETENTION_DAYS * DAY_MS),
+      outputTopics: new Map((env.SPEED_OUTPUT_TOPICS?.split(',') ?? []).map((pair) => pair.split('=') as [string, string])),
       groupId: env.SPEED_GROUP_ID,
       batching: { maxCount: env.SPEED_BATCH_MAX_COUNT, maxWaitMs: env.SPEED_BATCH_MAX_WAIT_MS, minIntervalMs: env.SPEED_BATCH_MIN_INTERVAL_MS },
       allowedClockSkewMs: env.SPEED_CLOCK_SKEW_MS,

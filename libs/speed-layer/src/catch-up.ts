@@ -8,6 +8,8 @@ export interface CatchUpDependencies {
     latestPerEntityAfter(model: string, after: EpochMs, afterEntityId: string, limit: number): Promise<FeatureEvent[]>;
   };
   readonly predictions: { insert(rows: readonly SpeedPrediction[]): Promise<void> };
+  /** Output topics: re-scored predictions are published like the ingested ones. */
+  readonly publishPredictions?: (rows: readonly SpeedPrediction[]) => Promise<void>;
   /** Entities per page read, scored and written. */
   readonly pageSize?: number;
   readonly clock?: () => EpochMs;
@@ -53,7 +55,10 @@ export class CatchUpScoring {
       const events = await this.deps.masterDataset.latestPerEntityAfter(model, serving.dataCutoff, afterEntityId, this.pageSize);
       if (events.length === 0) break;
       const result = await this.scorer.score(model, serving, events, this.clock());
-      if (result.rows.length > 0) await this.deps.predictions.insert(result.rows);
+      if (result.rows.length > 0) {
+        await this.deps.predictions.insert(result.rows);
+        await this.deps.publishPredictions?.(result.rows);
+      }
       entities += events.length;
       scored += result.rows.length;
       unscored += result.unscored;

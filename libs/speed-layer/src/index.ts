@@ -1,5 +1,6 @@
 export * from './catch-up';
 export * from './ingest-feature-events';
+export * from './prediction-topics';
 export * from './serving-model';
 export * from './serving-model-catalog';
 export * from './speed-consumer';

@@ -68,6 +68,7 @@ function harness(serving: ServingModel | undefined, failAppend = false) {
       },
     },
     predictions: { insert: async (rows) => void (calls.push('predict'), predicted.push(...rows)) },
+    publishPredictions: async (rows) => void calls.push(`publish ${rows.length}`),
     sendDeadLetters: async (messages) => void (calls.push('dead-letter'), deadLetters.push(...messages)),
     allowedClockSkewMs: 60_000,
     clock: () => NOW,
@@ -88,7 +89,7 @@ describe('IngestFeatureEvents', () => {
     ];
     const outcome = await ingest.ingest(batch);
 
-    expect(calls).toEqual(['dead-letter', 'append', 'predict']);
+    expect(calls).toEqual(['dead-letter', 'append', 'predict', 'publish 2']);
     expect(outcome).toMatchObject({ appended: 3, scored: 2, late: 1, unscored: 0, duplicates: 1, deadLettered: { 'not-json': 1, 'unknown-model': 1 } });
     expect(appended.map((e) => e.eventId).sort()).toEqual(['a', 'b', 'late']);
     expect(appended.find((e) => e.eventId === 'a')!.source.offset).toBe(batch[4]!.offset);

@@ -20,6 +20,8 @@ export interface IngestDependencies {
   readonly manifests: () => ReadonlyMap<string, ModelManifest>;
   readonly masterDataset: { append(events: readonly FeatureEvent[]): Promise<void> };
   readonly predictions: { insert(rows: readonly SpeedPrediction[]): Promise<void> };
+  /** Output topics (PredictionTopics): resolves once the broker has the written predictions. */
+  readonly publishPredictions?: (rows: readonly SpeedPrediction[]) => Promise<void>;
   /** Resolves once the broker has the dead letters (they must be durable before offsets move). */
   readonly sendDeadLetters: (messages: readonly DeadLetterMessage[]) => Promise<void>;
   readonly allowedClockSkewMs: number;
@@ -74,7 +76,10 @@ export class IngestFeatureEvents {
     if (deadLetters.length > 0) await this.deps.sendDeadLetters(deadLetters);
     if (events.length > 0) await this.deps.masterDataset.append(events);
     const scoring = await this.score(events, now);
-    if (scoring.rows.length > 0) await this.deps.predictions.insert(scoring.rows);
+    if (scoring.rows.length > 0) {
+      await this.deps.predictions.insert(scoring.rows);
+      await this.deps.publishPredictions?.(scoring.rows);
+    }
     return {
       positions: commitPositionsAfter(messages),
       appended: events.length,

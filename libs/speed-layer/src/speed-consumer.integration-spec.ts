@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClickHouseEngine, ServingPointerRepository } from '@platform/clickhouse-store';
+import { ClickHouseEngine, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
 import { uniqueName, useTestEngine } from '@platform/clickhouse-store/testing';
 import { trainChurnModel, writeChurnModelPackage } from '@platform/demo-churn';
 import { createEventStreamConfig, type EventStream, KafkaJsEventStream, type OutgoingMessage } from '@platform/event-stream';
@@ -9,6 +9,7 @@ import { type ModelManifest } from '@platform/model-package';
 import { parseDeadLetterMessage } from '@platform/speed-domain';
 import { TfjsModelRuntime } from '@platform/tfjs-runtime';
 import { type IngestOutcome } from './ingest-feature-events';
+import { type SpeedPredictionMessage } from './prediction-topics';
 import { FlakyTcpProxy } from './testing/flaky-tcp-proxy';
 import { speedConsumerOn, validFeatures as features } from './testing/speed-consumer-harness';
 import { testKafkaBrokers } from '@platform/event-stream/testing';
@@ -91,6 +92,55 @@ describe('SpeedConsumer on Kafka and a ClickHouse server', () => {
     await reader.stop();
     await admin.disconnect();
     expect(letters.sort()).toEqual(['not-json', 'unknown-model']);
+  }, 120_000);
+
+  it("publishes every prediction it writes to the model's output topic", async () => {
+    const topic = uniqueName('events');
+    const outputTopic = uniqueName('predictions');
+    const admin = stream.createAdmin();
+    await admin.connect();
+    await admin.createTopics([{ topic, partitions: 2 }, { topic: `${topic}-dlq`, partitions: 1 }, { topic: outputTopic, partitions: 2 }]);
+    await admin.disconnect();
+    const producer = stream.createProducer();
+    await producer.connect();
+    const event = (id: number, eventTime: number) => ({ key: `o${id % 10}`, value: JSON.stringify({ schema: 'feature-event/v1', eventId: `out-${id}`, entityId: `o${id % 10}`, eventTime, model: 'churn', features: features(manifest) }) });
+    await producer.send(topic, [...Array.from({ length: 50 }, (_, id) => event(id, CUTOFF + 1 + id)), ...Array.from({ length: 5 }, (_, id) => event(50 + id, CUTOFF))]);
+    await producer.disconnect();
+
+    const runtime = await TfjsModelRuntime.create();
+    let appended = 0;
+    const { consumer, catalog } = speedConsumerOn(engine(), stream, runtime, packageDir, {
+      topic,
+      deadLetterTopic: `${topic}-dlq`,
+      groupId: uniqueName('speed'),
+      batching: { maxCount: 20, maxWaitMs: 100, minIntervalMs: 50 },
+      retry: { initialMs: 100, maxMs: 1_000 },
+      outputTopics: new Map([['churn', outputTopic]]),
+      onBatch: (outcome) => (appended += outcome.appended),
+    });
+    await consumer.start();
+    const reader = stream.createConsumer({ groupId: uniqueName('output-reader') });
+    const published: SpeedPredictionMessage[] = [];
+    await reader.connect();
+    await reader.subscribe([outputTopic]);
+    await reader.run(async ({ messages: read }) => {
+      // The start-up catch-up re-publishes the earlier tests' entities too (same database): not counted here.
+      const predictions = read.map((message) => JSON.parse(message.value!.toString('utf8')) as SpeedPredictionMessage);
+      published.push(...predictions.filter((prediction) => prediction.eventId.startsWith('out-')));
+    });
+    const deadline = Date.now() + 30_000;
+    while ((appended < 55 || published.length < 50) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await consumer.stop();
+    await reader.stop();
+    catalog.dispose();
+
+    // The on-time events, each once (the late ones are not scored), as written to ClickHouse.
+    expect(published.map((message) => message.eventId).sort()).toEqual(Array.from({ length: 50 }, (_, id) => `out-${id}`).sort());
+    const first = published.find((message) => message.eventId === 'out-7')!;
+    expect(first).toMatchObject({ schema: 'speed-prediction/v1', model: 'churn', modelVersion: '1.0.0', entityId: 'o7', eventTime: CUTOFF + 8 });
+    expect(Object.keys(first.outputs)).toEqual(manifest.outputs.map((output) => output.name));
+    const [stored] = await new SpeedPredictionRepository(engine()).listByEntity('churn', 'o7').then((rows) => rows.filter((row) => row.eventId === 'out-7'));
+    expect(Object.values(first.outputs)[0]).toBeCloseTo(stored!.outputs[0]!, 6);
   }, 120_000);
 
   it('rides out a ClickHouse outage mid-stream: pauses, retries, commits nothing unwritten, ends with the exact set of events', async () => {

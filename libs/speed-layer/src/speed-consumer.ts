@@ -3,6 +3,7 @@ import { type DeadLetterMessage, microBatch, type MicroBatchPolicy } from '@plat
 import { concatMap, interval, map, merge, type Subscription, Subject, takeUntil } from 'rxjs';
 import { type CatchUpOutcome, type CatchUpScoring } from './catch-up';
 import { type IngestFeatureEvents, type IngestOutcome } from './ingest-feature-events';
+import { type PredictionTopics } from './prediction-topics';
 import { type ServingModelCatalog } from './serving-model-catalog';
 
 /** pino-compatible. */
@@ -53,6 +54,8 @@ export interface SpeedConsumerDependencies {
   readonly catalog: ServingModelCatalog;
   readonly catchUp: CatchUpScoring;
   readonly deadLetters: DeadLetterTopic;
+  /** Output topics the ingest and the catch-up publish to; connected and disconnected with the consumer. */
+  readonly outputs?: PredictionTopics;
   readonly log: SpeedLog;
   /** Told of each micro-batch once written (metrics), with the messages it held. */
   readonly onBatch?: (outcome: IngestOutcome, batch: readonly ConsumedMessage[]) => void;
@@ -97,6 +100,7 @@ export class SpeedConsumer {
 
   async start(): Promise<void> {
     await this.deps.deadLetters.connect();
+    await this.deps.outputs?.connect();
     await this.followServing();
     const servingChecks = interval(this.servingRefreshMs).pipe(
       takeUntil(this.stopRequested),
@@ -137,6 +141,7 @@ export class SpeedConsumer {
       this.pipeline?.unsubscribe();
       await this.consumer?.stop();
       await this.deps.deadLetters.disconnect();
+      await this.deps.outputs?.disconnect();
     }
   }
 

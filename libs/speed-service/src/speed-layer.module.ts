@@ -6,12 +6,13 @@ import {
   SpeedPredictionRepository,
   TablePartsRepository,
 } from '@platform/clickhouse-store';
+import { type SpeedPrediction } from '@platform/domain';
 import { type EventStream } from '@platform/event-stream';
 import { ModelRegistry } from '@platform/model-package';
 import { DirectoryModelPackageStore } from '@platform/model-store';
 import { type PlatformConfig, PlatformConfigError } from '@platform/platform-config';
 import { EVENT_STREAM, PLATFORM_CONFIG, Readiness } from '@platform/service-kit';
-import { CatchUpScoring, DeadLetterTopic, IngestFeatureEvents, ServingModelCatalog, SpeedConsumer } from '@platform/speed-layer';
+import { CatchUpScoring, DeadLetterTopic, IngestFeatureEvents, PredictionTopics, ServingModelCatalog, SpeedConsumer } from '@platform/speed-layer';
 import { TfjsModelRuntime } from '@platform/tfjs-runtime';
 import { type BeforeApplicationShutdown, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
@@ -88,6 +89,7 @@ class SpeedMonitorLifecycle implements OnApplicationBootstrap, BeforeApplication
           await admin.createTopics([
             { topic: config.speed.topic, partitions: DEFAULT_EVENT_PARTITIONS },
             { topic: config.speed.deadLetterTopic, partitions: 1, retentionMs: config.speed.deadLetterRetentionMs },
+            ...[...config.speed.outputTopics.values()].map((topic) => ({ topic, partitions: DEFAULT_EVENT_PARTITIONS })),
           ]);
         } finally {
           await admin.disconnect();
@@ -103,11 +105,14 @@ class SpeedMonitorLifecycle implements OnApplicationBootstrap, BeforeApplication
         const deadLetters = new DeadLetterTopic(eventStream, config.speed.deadLetterTopic);
         const masterDataset = new FeatureEventRepository(engine);
         const predictions = new SpeedPredictionRepository(engine);
+        const outputs = new PredictionTopics(eventStream, config.speed.outputTopics, () => catalog.manifests());
+        const publishPredictions = (rows: readonly SpeedPrediction[]) => outputs.publish(rows);
         const ingest = new IngestFeatureEvents({
           servingModels: () => catalog.servingModels(),
           manifests: () => catalog.manifests(),
           masterDataset,
           predictions,
+          publishPredictions,
           sendDeadLetters: (letters) => deadLetters.send(letters),
           allowedClockSkewMs: config.speed.allowedClockSkewMs,
         });
@@ -117,8 +122,9 @@ class SpeedMonitorLifecycle implements OnApplicationBootstrap, BeforeApplication
             stream: health.following(eventStream),
             ingest,
             catalog,
-            catchUp: new CatchUpScoring({ masterDataset, predictions }),
+            catchUp: new CatchUpScoring({ masterDataset, predictions, publishPredictions }),
             deadLetters,
+            outputs,
             log: logger.logger,
             onBatch: (outcome, batch) => metrics.observe(outcome, batch),
           },

@@ -1,9 +1,11 @@
 import { type ClickHouseEngine, FeatureEventRepository, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
+import { type SpeedPrediction } from '@platform/domain';
 import { type EventStream } from '@platform/event-stream';
 import { type ModelManifest } from '@platform/model-package';
 import { type TfjsModelRuntime } from '@platform/tfjs-runtime';
 import { CatchUpScoring } from '../catch-up';
 import { IngestFeatureEvents } from '../ingest-feature-events';
+import { PredictionTopics } from '../prediction-topics';
 import { ServingModelCatalog } from '../serving-model-catalog';
 import { DeadLetterTopic, SpeedConsumer, type SpeedConsumerDependencies, type SpeedConsumerOptions } from '../speed-consumer';
 
@@ -11,6 +13,8 @@ const silent = { info: () => undefined, warn: () => undefined, error: () => unde
 
 export interface HarnessOptions extends SpeedConsumerOptions {
   readonly deadLetterTopic: string;
+  /** Model → output topic (none by default). */
+  readonly outputTopics?: ReadonlyMap<string, string>;
   readonly onBatch?: SpeedConsumerDependencies['onBatch'];
   readonly onCatchUp?: SpeedConsumerDependencies['onCatchUp'];
 }
@@ -24,11 +28,14 @@ export function speedConsumerOn(store: ClickHouseEngine, stream: EventStream, ru
   const deadLetters = new DeadLetterTopic(stream, options.deadLetterTopic);
   const masterDataset = new FeatureEventRepository(store);
   const predictions = new SpeedPredictionRepository(store);
+  const outputs = new PredictionTopics(stream, options.outputTopics ?? new Map(), () => catalog.manifests());
+  const publishPredictions = (rows: readonly SpeedPrediction[]) => outputs.publish(rows);
   const ingest = new IngestFeatureEvents({
     servingModels: () => catalog.servingModels(),
     manifests: () => catalog.manifests(),
     masterDataset,
     predictions,
+    publishPredictions,
     sendDeadLetters: (letters) => deadLetters.send(letters),
     allowedClockSkewMs: 60_000,
   });
@@ -37,8 +44,9 @@ export function speedConsumerOn(store: ClickHouseEngine, stream: EventStream, ru
       stream,
       ingest,
       catalog,
-      catchUp: new CatchUpScoring({ masterDataset, predictions }),
+      catchUp: new CatchUpScoring({ masterDataset, predictions, publishPredictions }),
       deadLetters,
+      outputs,
       log: silent,
       ...(options.onBatch === undefined ? {} : { onBatch: options.onBatch }),
       ...(options.onCatchUp === undefined ? {} : { onCatchUp: options.onCatchUp }),
