@@ -18,7 +18,7 @@ describe('loadPlatformConfig', () => {
       BATCH_SCHEDULER: 'off',
     });
     expect(config.engine).toEqual({ kind: 'server', url: 'http://127.0.0.1:18123', database: 'platform' });
-    expect(config.kafka).toEqual({ brokers: ['127.0.0.1:19092', 'kafka-2:9092'], clientId: 'lambda-platform' });
+    expect(config.kafka).toEqual({ brokers: ['127.0.0.1:19092', 'kafka-2:9092'], clientId: 'lambda-platform', sessionTimeoutMs: 30_000 });
     expect(config.http.batchPort).toBe(9000);
     expect(config.batchScheduler).toBe(false);
   });

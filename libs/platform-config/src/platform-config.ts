@@ -27,6 +27,12 @@ export const environmentSchema = z.object({
     .optional()
     .describe('Kafka bootstrap brokers; unset = no Kafka (embedded mode)'),
   KAFKA_CLIENT_ID: z.string().min(1).default('lambda-platform').describe('Kafka client id'),
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(6_000)
+    .default(30_000)
+    .describe("ms without heartbeat after which a group member is removed: how long a killed speed consumer's partitions (or a killed batch run's lock) stall before another member takes them"),
   BATCH_CONTROL_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default('platform.batch-control').describe('one-partition topic whose consumer groups lock batch runs'),
   API_KEYS_FILE: z.string().min(1).default(inWorkingDir('.run', 'api-keys.json')).describe('JSON list of API keys (name, sha256, scopes)'),
   HTTP_HOST: z.string().min(1).default('127.0.0.1').describe('address the HTTP services bind'),
@@ -77,7 +83,7 @@ export interface PlatformConfig {
   readonly deploymentsFile: string;
   readonly runLockDir: string;
   /** Absent in embedded mode. */
-  readonly kafka?: { readonly brokers: readonly string[]; readonly clientId: string };
+  readonly kafka?: { readonly brokers: readonly string[]; readonly clientId: string; readonly sessionTimeoutMs: number };
   readonly batchControlTopic: string;
   readonly apiKeysFile: string;
   readonly http: { readonly host: string; readonly batchPort: number };
@@ -142,7 +148,7 @@ export function loadPlatformConfig(environment: NodeJS.ProcessEnv = process.env)
     modelStoreDir: env.MODEL_STORE_DIR,
     deploymentsFile: env.DEPLOYMENTS_FILE,
     runLockDir: env.RUN_LOCK_DIR,
-    ...(env.KAFKA_BROKERS === undefined ? {} : { kafka: { brokers: env.KAFKA_BROKERS.split(','), clientId: env.KAFKA_CLIENT_ID } }),
+    ...(env.KAFKA_BROKERS === undefined ? {} : { kafka: { brokers: env.KAFKA_BROKERS.split(','), clientId: env.KAFKA_CLIENT_ID, sessionTimeoutMs: env.KAFKA_SESSION_TIMEOUT_MS } }),
     batchControlTopic: env.BATCH_CONTROL_TOPIC,
     apiKeysFile: env.API_KEYS_FILE,
     http: { host: env.HTTP_HOST, batchPort: env.BATCH_HTTP_PORT },

@@ -5,5 +5,8 @@ import { type PlatformConfig } from './platform-config';
 /** The configured Kafka (KAFKA_BROKERS), or null in embedded mode: one rule for services and CLIs. */
 export function platformEventStream(config: PlatformConfig, log: Logger): EventStream | null {
   if (config.kafka === undefined) return null;
-  return new KafkaJsEventStream(createEventStreamConfig({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, log: pinoEventStreamLog(log) }));
+  const { brokers, clientId, sessionTimeoutMs } = config.kafka;
+  // Heartbeats at a third of the session at most, as Kafka advises; kafkajs's 3 s otherwise.
+  const heartbeatIntervalMs = Math.min(3_000, Math.floor(sessionTimeoutMs / 3));
+  return new KafkaJsEventStream(createEventStreamConfig({ brokers, clientId, sessionTimeoutMs, heartbeatIntervalMs, log: pinoEventStreamLog(log) }));
 }

@@ -46,6 +46,12 @@ export interface SpeedConsumerOptions {
   readonly retry: { readonly initialMs: number; readonly maxMs: number };
   /** How often the serving pointers are checked when no micro-batch arrives (default 1 s). */
   readonly servingRefreshMs?: number;
+  /**
+   * Fetched messages not yet ingested above which fetching pauses (until half of it is left):
+   * memory holds a bounded backlog when scoring or writing is slower than the topic. Default
+   * four micro-batches.
+   */
+  readonly maxBufferedMessages?: number;
 }
 
 export interface SpeedConsumerDependencies {
@@ -88,14 +94,19 @@ export class SpeedConsumer {
   private stopping = false;
   private assignment: readonly TopicPartitions[] = [];
   private paused = false;
+  private storeDown = false;
+  /** Messages handed to the micro-batcher and not yet ingested. */
+  private buffered = 0;
   private servingCheckedAt = 0;
   private readonly servingRefreshMs: number;
+  private readonly maxBufferedMessages: number;
 
   constructor(
     private readonly deps: SpeedConsumerDependencies,
     private readonly options: SpeedConsumerOptions,
   ) {
     this.servingRefreshMs = options.servingRefreshMs ?? DEFAULT_SERVING_REFRESH_MS;
+    this.maxBufferedMessages = options.maxBufferedMessages ?? 4 * options.batching.maxCount;
   }
 
   async start(): Promise<void> {
@@ -118,10 +129,14 @@ export class SpeedConsumer {
     consumer.onAssignment((assignment) => {
       this.assignment = assignment;
       this.paused = false;
+      this.updateFetching();
     });
-    // Hands the batch to the micro-batcher and returns at once: committing is the pipeline's.
+    // Hands the batch to the micro-batcher and returns at once (committing is the pipeline's);
+    // fetching pauses instead while the backlog is full.
     this.assignment = await consumer.run(({ messages }) => {
+      this.buffered += messages.length;
       for (const message of messages) this.messages.next(message);
+      this.updateFetching();
       return Promise.resolve();
     });
     this.deps.log.info({ topic: this.options.topic, groupId: this.options.groupId, assignment: this.assignment }, 'speed consumer joined');
@@ -156,6 +171,8 @@ export class SpeedConsumer {
       // re-ingests; event ids make that idempotent in the merged view.
       this.deps.log.warn({ err: error, positions: outcome.positions }, 'offsets not committed; the batch will be redelivered');
     }
+    this.buffered -= batch.length;
+    this.updateFetching();
     this.deps.onBatch?.(outcome, batch);
   }
 
@@ -177,6 +194,15 @@ export class SpeedConsumer {
     }
   }
 
+  /**
+   * Fetching runs unless the store is down or the backlog is full (paused at the mark, resumed
+   * once half of it is left, so it does not flap).
+   */
+  private updateFetching(): void {
+    const backlogFull = this.paused ? this.buffered > this.maxBufferedMessages / 2 : this.buffered >= this.maxBufferedMessages;
+    this.setFetching(!this.storeDown && !backlogFull);
+  }
+
   private setFetching(on: boolean): void {
     if (this.consumer === undefined || this.paused !== on || this.assignment.length === 0) return;
     try {
@@ -195,12 +221,17 @@ export class SpeedConsumer {
     for (let tries = 1; ; tries++) {
       try {
         const result = await attempt();
-        this.setFetching(true);
+        if (this.storeDown) {
+          this.storeDown = false;
+          this.deps.log.info({ tries }, 'the store answers again; resuming');
+          this.updateFetching();
+        }
         return result;
       } catch (error) {
         if (this.stopping && tries > 3) throw error;
         // Stop fetching while the store is down, so memory holds one batch, not the backlog.
-        this.setFetching(false);
+        this.storeDown = true;
+        this.updateFetching();
         this.deps.log.warn({ err: error, tries, retryInMs: delay }, 'micro-batch not written; retrying, nothing committed');
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(delay * 2, this.options.retry.maxMs);

@@ -1,0 +1,71 @@
+import { type BatchHandler, type ConsumedMessage, type EventStream, type EventStreamConsumer, type TopicPartitions } from '@platform/event-stream';
+import { type CatchUpScoring } from './catch-up';
+import { type IngestFeatureEvents, type IngestOutcome } from './ingest-feature-events';
+import { type ServingModelCatalog } from './serving-model-catalog';
+import { type DeadLetterTopic, SpeedConsumer } from './speed-consumer';
+
+const ASSIGNMENT: TopicPartitions[] = [{ topic: 'events', partitions: [0] }];
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** The Kafka port, scripted: the test hands batches to the consumer's handler and sees pauses. */
+function fakeStream() {
+  const fetching: boolean[] = [];
+  let handler: BatchHandler | undefined;
+  const consumer: EventStreamConsumer = {
+    connect: async () => undefined,
+    subscribe: async () => undefined,
+    run: async (runHandler) => {
+      handler = runHandler;
+      return ASSIGNMENT;
+    },
+    commit: async () => undefined,
+    pause: () => void fetching.push(false),
+    resume: () => void fetching.push(true),
+    onAssignment: () => () => undefined,
+    onCrash: () => () => undefined,
+    stop: async () => undefined,
+  };
+  const stream = { createConsumer: () => consumer } as unknown as EventStream;
+  let offset = 0;
+  const deliver = (count: number) => {
+    const messages: ConsumedMessage[] = Array.from({ length: count }, () => ({ topic: 'events', partition: 0, offset: String(offset++), key: null, value: Buffer.from('{}'), headers: {}, timestamp: 0 }));
+    return handler!({ topic: 'events', partition: 0, messages });
+  };
+  return { stream, fetching, deliver };
+}
+
+describe('SpeedConsumer backpressure', () => {
+  it('pauses fetching when the backlog reaches its mark and resumes once half of it is left', async () => {
+    const { stream, fetching, deliver } = fakeStream();
+    const ingested: number[] = [];
+    let release: () => void = () => undefined;
+    const ingest = {
+      ingest: async (batch: readonly ConsumedMessage[]): Promise<IngestOutcome> => {
+        // The first batch waits for the test: scoring is slower than the topic meanwhile.
+        if (ingested.length === 0) await new Promise<void>((resolve) => (release = resolve));
+        ingested.push(batch.length);
+        return { positions: [], appended: batch.length, scored: 0, late: 0, unscored: 0, duplicates: 0, deadLettered: {}, writtenAt: 0 };
+      },
+    } as unknown as IngestFeatureEvents;
+    const catalog = { refresh: async () => [], servingModels: () => new Map() } as unknown as ServingModelCatalog;
+    const deadLetters = { connect: async () => undefined, disconnect: async () => undefined } as unknown as DeadLetterTopic;
+    const consumer = new SpeedConsumer(
+      { stream, ingest, catalog, catchUp: {} as CatchUpScoring, deadLetters, log: silent },
+      { topic: 'events', groupId: 'g', batching: { maxCount: 10, maxWaitMs: 5, minIntervalMs: 0 }, retry: { initialMs: 10, maxMs: 10 }, maxBufferedMessages: 40 },
+    );
+    await consumer.start();
+    await deliver(10);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the first batch is now stuck in ingest
+    await deliver(25);
+    expect(fetching).toEqual([]);
+    await deliver(10); // 45 buffered: at the mark
+    expect(fetching).toEqual([false]);
+
+    release();
+    const deadline = Date.now() + 2_000;
+    while (ingested.reduce((sum, count) => sum + count, 0) < 45 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Resumed once, when at most 20 were left, not on every batch in between.
+    expect(fetching).toEqual([false, true]);
+    await consumer.stop();
+  });
+});
