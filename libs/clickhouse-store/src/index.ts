@@ -9,6 +9,7 @@ export * from './repositories/serving-pointer-repository';
 export * from './repositories/batch-run-repository';
 export * from './repositories/batch-prediction-repository';
 export * from './repositories/speed-prediction-repository';
+export * from './repositories/speed-catch-up-repository';
 export * from './repositories/feature-event-repository';
 export * from './repositories/merged-prediction-repository';
 export * from './repositories/model-registry-repository';

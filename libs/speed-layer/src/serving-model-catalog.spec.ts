@@ -35,7 +35,7 @@ describe('ServingModelCatalog', () => {
     expect(catalog.servingModels().size).toBe(0);
 
     current = pointer('run-1', '1.0.0', 100);
-    expect(await catalog.refresh()).toEqual([{ model: 'churn', previous: undefined, current: { runId: 'run-1', modelVersion: '1.0.0', dataCutoff: 100 } }]);
+    expect(await catalog.refresh()).toEqual([{ model: 'churn', previous: undefined, current: { runId: 'run-1', modelVersion: '1.0.0', dataCutoff: 100, at: 0 } }]);
     expect(await catalog.refresh()).toEqual([]);
 
     current = pointer('run-2', '1.0.0', 200);

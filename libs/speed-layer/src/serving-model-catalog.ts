@@ -14,7 +14,8 @@ export interface ServingModelCatalogDependencies {
 export interface ServingChange {
   readonly model: string;
   readonly previous: CurrentRun | undefined;
-  readonly current: CurrentRun;
+  /** The pointer row now followed. */
+  readonly current: CurrentRun & Pick<ServingPointer, 'at'>;
 }
 
 interface Held {
@@ -47,7 +48,7 @@ export class ServingModelCatalog {
       const loaded = before?.run.modelVersion === run.modelVersion ? before.model : await this.deps.loadModel(model, run.modelVersion);
       if (before !== undefined && loaded !== before.model) retired.push(before.model);
       next.set(model, { run, model: loaded });
-      changes.push({ model, previous: before?.run, current: run });
+      changes.push({ model, previous: before?.run, current: { ...run, at: pointer.at } });
     }
     this.held = next;
     for (const model of retired) model.dispose();

@@ -112,7 +112,7 @@ export class SpeedConsumer {
   async start(): Promise<void> {
     await this.deps.deadLetters.connect();
     await this.deps.outputs?.connect();
-    await this.followServing();
+    await this.followServing(true);
     const servingChecks = interval(this.servingRefreshMs).pipe(
       takeUntil(this.stopRequested),
       map(() => null),
@@ -162,7 +162,7 @@ export class SpeedConsumer {
 
   private async process(batch: readonly ConsumedMessage[]): Promise<void> {
     // Between batches: a publish or rollback since the last one switches the version from here on.
-    await this.followServing();
+    await this.followServing(false);
     const outcome = await this.withBackoff(() => this.deps.ingest.ingest(batch));
     try {
       await this.consumer?.commit(outcome.positions);
@@ -177,18 +177,18 @@ export class SpeedConsumer {
   }
 
   private async followServingIfDue(): Promise<void> {
-    if (Date.now() - this.servingCheckedAt >= this.servingRefreshMs) await this.followServing();
+    if (Date.now() - this.servingCheckedAt >= this.servingRefreshMs) await this.followServing(false);
   }
 
   /** Swaps to each model's current version and re-scores what the switch left on the old one. */
-  private async followServing(): Promise<void> {
+  private async followServing(joining: boolean): Promise<void> {
     const changes = await this.withBackoff(() => this.deps.catalog.refresh());
     this.servingCheckedAt = Date.now();
     for (const change of changes) {
       this.deps.log.info({ ...change }, 'serving version changed');
       const serving = this.deps.catalog.servingModels().get(change.model);
       if (serving === undefined) continue;
-      const outcome = await this.withBackoff(() => this.deps.catchUp.run(change.model, serving));
+      const outcome = await this.withBackoff(() => this.deps.catchUp.run(change.model, serving, change.current, joining));
       this.deps.log.info({ ...outcome }, 'caught up after the serving version changed');
       this.deps.onCatchUp?.(outcome);
     }

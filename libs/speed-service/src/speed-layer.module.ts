@@ -3,6 +3,7 @@ import {
   FeatureEventRepository,
   ModelRegistryRepository,
   ServingPointerRepository,
+  SpeedCatchUpRepository,
   SpeedPredictionRepository,
   TablePartsRepository,
 } from '@platform/clickhouse-store';
@@ -122,7 +123,7 @@ class SpeedMonitorLifecycle implements OnApplicationBootstrap, BeforeApplication
             stream: health.following(eventStream),
             ingest,
             catalog,
-            catchUp: new CatchUpScoring({ masterDataset, predictions, publishPredictions }),
+            catchUp: new CatchUpScoring({ masterDataset, predictions, publishPredictions, catchUps: new SpeedCatchUpRepository(engine) }),
             deadLetters,
             outputs,
             log: logger.logger,

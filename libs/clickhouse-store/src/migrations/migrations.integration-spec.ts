@@ -30,6 +30,7 @@ describe.each(ENGINE_KINDS)('migrations on %s', (kind) => {
       'schema_migrations',
       'segment_aggregates',
       'serving_pointer',
+      'speed_catch_ups',
       'speed_predictions',
     ]);
   });

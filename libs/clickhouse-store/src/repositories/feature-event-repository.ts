@@ -60,13 +60,13 @@ export class FeatureEventRepository {
 
   /**
    * One page of each entity's latest event after `after` (ties by the larger event id, as the
-   * merge rule orders them), entities in id order from just past `afterEntityId`: what a catch-up
-   * re-scores, read in bounded pages.
+   * merge rule orders them) among those ingested since `ingestedSince`, entities in id order from
+   * just past `afterEntityId`: what a catch-up re-scores, read in bounded pages.
    */
-  async latestPerEntityAfter(model: string, after: number, afterEntityId: string, limit: number): Promise<FeatureEvent[]> {
+  async latestPerEntityAfter(model: string, after: number, afterEntityId: string, limit: number, ingestedSince = 0): Promise<FeatureEvent[]> {
     const rows = await this.engine.queryRows<FeatureEventRow>(
       sql`SELECT * FROM ${this.engine.table('feature_events')}
-          WHERE model = ${model} AND event_time > ${after} AND entity_id > ${afterEntityId}
+          WHERE model = ${model} AND event_time > ${after} AND entity_id > ${afterEntityId} AND ingested_at >= ${ingestedSince}
           ORDER BY entity_id, event_time DESC, event_id DESC LIMIT 1 BY entity_id LIMIT ${limit}`,
       `read the latest feature events of model ${model} after ${after}`,
     );

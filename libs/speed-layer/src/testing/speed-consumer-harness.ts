@@ -1,4 +1,4 @@
-import { type ClickHouseEngine, FeatureEventRepository, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
+import { type ClickHouseEngine, FeatureEventRepository, ServingPointerRepository, SpeedCatchUpRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
 import { type SpeedPrediction } from '@platform/domain';
 import { type EventStream } from '@platform/event-stream';
 import { type ModelManifest } from '@platform/model-package';
@@ -44,7 +44,7 @@ export function speedConsumerOn(store: ClickHouseEngine, stream: EventStream, ru
       stream,
       ingest,
       catalog,
-      catchUp: new CatchUpScoring({ masterDataset, predictions, publishPredictions }),
+      catchUp: new CatchUpScoring({ masterDataset, predictions, publishPredictions, catchUps: new SpeedCatchUpRepository(store) }),
       deadLetters,
       outputs,
       log: silent,
