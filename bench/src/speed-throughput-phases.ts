@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { ClickHouseEngine, type EngineConfig, FeatureEventRepository, ModelRegistryRepository, runMigrations, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
+import { ClickHouseEngine, type EngineConfig, FeatureEventRepository, ModelRegistryRepository, runMigrations, ServingPointerRepository, SpeedCatchUpRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
 import { CHURN_MODEL_NAME, churnFeatureEvents } from '@platform/demo-churn';
 import { type ConsumedMessage, createEventStreamConfig, type EventStream, KafkaJsEventStream } from '@platform/event-stream';
 import { ModelRegistry } from '@platform/model-package';
@@ -216,7 +216,7 @@ async function speedConsumer(
   });
   const log = pino({ name: 'speed-bench', level: 'warn' }, pino.destination(2));
   const consumer = new SpeedConsumer(
-    { stream, ingest, catalog, catchUp: new CatchUpScoring({ masterDataset, predictions }), deadLetters, log, onBatch },
+    { stream, ingest, catalog, catchUp: new CatchUpScoring({ masterDataset, predictions, catchUps: new SpeedCatchUpRepository(engine) }), deadLetters, log, onBatch },
     { ...options, batching, retry: { initialMs: 200, maxMs: 30_000 } },
   );
   return { consumer, catalog, batching };
