@@ -5,3 +5,4 @@ export * from './event-stream-log';
 export * from './commit-positions';
 export * from './consumer-lag';
 export { KafkaJsEventStream } from './kafkajs-event-stream';
+export { InProcessEventStream } from './in-process-event-stream';
