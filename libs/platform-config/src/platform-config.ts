@@ -69,6 +69,7 @@ export const environmentSchema = z.object({
   QUERY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).default(4_194_304).describe('largest query layer request body in bytes (413 beyond it); 10,000 ids fit in the default'),
   QUERY_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(1_000).describe('query layer requests per second per API key, sustained (429 beyond it)'),
   QUERY_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(2_000).describe('query layer requests an API key may make at once above its sustained rate'),
+  QUERY_REQUEST_LOG_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0.01).describe('share of query layer prediction requests that get a request log line (0-1)'),
   DEMO_SOURCE_ROWS: z.coerce.number().int().min(1).default(1_000_000).describe('customers the quick start generates when the demo source is empty'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').describe('log level'),
 });
@@ -113,6 +114,7 @@ export interface PlatformConfig {
     readonly stateMaxBytes: number;
     readonly bodyLimitBytes: number;
     readonly rateLimit: { readonly perSecond: number; readonly burst: number };
+    readonly requestLogSampleRate: number;
   };
   readonly logLevel: Environment['LOG_LEVEL'];
 }
@@ -181,6 +183,7 @@ export function loadPlatformConfig(environment: NodeJS.ProcessEnv = process.env)
       stateMaxBytes: env.QUERY_STATE_MAX_BYTES,
       bodyLimitBytes: env.QUERY_BODY_LIMIT_BYTES,
       rateLimit: { perSecond: env.QUERY_RATE_LIMIT_PER_SECOND, burst: env.QUERY_RATE_LIMIT_BURST },
+      requestLogSampleRate: env.QUERY_REQUEST_LOG_SAMPLE_RATE,
     },
     logLevel: env.LOG_LEVEL,
   };

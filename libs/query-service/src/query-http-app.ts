@@ -9,7 +9,15 @@ const MAX_ENTITY_ID_PATH_CHARS = 768;
 /** The query layer service's application: what apps/query-layer runs and the tests drive. */
 export function createQueryHttpApp(config: PlatformConfig): Promise<NestFastifyApplication> {
   return createHttpApp(
-    { module: class QueryLayerService {}, imports: [PlatformCoreModule.forRoot('query-layer', config), QueryLayerModule] },
+    {
+      module: class QueryLayerService {},
+      imports: [
+        PlatformCoreModule.forRoot('query-layer', config, {
+          requestLogSampling: { pathPrefixes: ['/models/'], rate: config.query.requestLogSampleRate },
+        }),
+        QueryLayerModule,
+      ],
+    },
     {
       title: 'Query layer',
       description: 'Merged predictions (speed over batch over cold start) with provenance, served from memory',

@@ -9,7 +9,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { Registry } from 'prom-client';
 import { API_KEY_RING, ApiKeyGuard, AUDIT_LOG } from './api-key.guard';
 import { HealthController } from './health.controller';
-import { platformLoggerModule } from './logging';
+import { platformLoggerModule, type RequestLogSampling } from './logging';
 import { createMetricsRegistry, MetricsController } from './metrics';
 import { Readiness } from './readiness';
 
@@ -35,10 +35,10 @@ class EngineLifecycle implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class PlatformCoreModule {
-  static forRoot(service: string, config: PlatformConfig): DynamicModule {
+  static forRoot(service: string, config: PlatformConfig, options: { readonly requestLogSampling?: RequestLogSampling } = {}): DynamicModule {
     return {
       module: PlatformCoreModule,
-      imports: [platformLoggerModule(service, config.logLevel), TerminusModule],
+      imports: [platformLoggerModule(service, config.logLevel, options.requestLogSampling), TerminusModule],
       controllers: [MetricsController, HealthController],
       providers: [
         { provide: PLATFORM_CONFIG, useValue: config },
