@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import {
 import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile-summary';
 import { type MemoryAndCpu } from './peak-rss-sampler';
 import { type ClickHouseServer, ensureClickHouseServer } from './local-clickhouse-server';
+import { revision } from './revision';
 
 /**
  * Batch run throughput, end to end, beside its two ceilings measured in the same run:
@@ -101,16 +102,6 @@ function parseOptions(): Options {
     scoringHeldRows: numberList(values['scoring-held-rows'], '--scoring-held-rows')[0]!,
     timeoutMs: Number(values['timeout-minutes']) * 60_000,
   };
-}
-
-/** The commit measured, with a mark when the working tree differs from it. */
-function revision(): string {
-  try {
-    const git = (...args: string[]): string => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'libs', 'apps', 'config') === '' ? '' : ' + uncommitted changes'}`;
-  } catch {
-    return `not a git checkout (${REPO_ROOT})`;
-  }
 }
 
 function log(message: string): void {

@@ -8,6 +8,7 @@ import { ClickHouseEngine, type EngineConfig, type EngineKind } from '@platform/
 import { createEventStreamConfig, KafkaJsEventStream } from '@platform/event-stream';
 import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile-summary';
 import { type ClickHouseServer, ensureClickHouseServer } from './local-clickhouse-server';
+import { revision } from './revision';
 import { errorFileOf, type IngestResult, type PhaseName, type PhaseResult, type PhaseSpec, type ProbeResult, type RawConsumeResult } from './speed-throughput-phases';
 
 /**
@@ -286,7 +287,7 @@ function report(options: Options, raw: readonly RawConsumeResult[], ingests: rea
   const rawMedian = [...rawRates].sort((a, b) => a - b)[Math.floor((rawRates.length - 1) / 2)];
   const batching = ingests[0]?.batching;
   const lines = [
-    `speed layer throughput and latency, ${new Date().toISOString()}, ${machine()}`,
+    `speed layer throughput and latency, revision ${revision()}, ${new Date().toISOString()}, ${machine()}`,
     `${options.events.toLocaleString('en-US')} demo feature events in a ${PARTITIONS}-partition topic; ` +
       (batching === undefined ? '' : `micro-batches of at most ${batching.maxCount} events / ${batching.maxWaitMs} ms, at least ${batching.minIntervalMs} ms apart`),
     '',
