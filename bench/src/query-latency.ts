@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { addApiKey } from '@platform/access';
 import { bulkColumnarIoFor } from '@platform/clickhouse-bulk-io';
-import { ClickHouseEngine, runMigrations, ServingPointerRepository } from '@platform/clickhouse-store';
+import { ClickHouseEngine, runMigrations, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
 import { type ColumnBatch, float32ListColumn, stringColumn } from '@platform/columnar';
 import { ensureClickHouseServer } from './local-clickhouse-server';
 
@@ -27,7 +27,9 @@ import { ensureClickHouseServer } from './local-clickhouse-server';
  *  - an open-loop load generator in this process: request i is due at t0 + i/rate whatever the
  *    answers do, and its latency runs from that planned time to the end of its answer, so queueing
  *    counts (no coordinated omission). Random ids of the run; 2 s of warm-up at the same rate first.
- *  - bulk lookups: --bulk-ids random ids per POST at --bulk-rate requests/s, reported in ids/s.
+ *  - bulk lookups: --bulk-ids random ids per POST at --bulk-rate requests/s, reported in ids/s;
+ *  - speed freshness: 20 speed rows written one by one through the store; for each, the time from
+ *    the end of its insert to the first answer of the API that serves it (polled every 5 ms).
  */
 
 const REPO_ROOT = join(__dirname, '..', '..');
@@ -194,6 +196,28 @@ async function writeRun(engine: ClickHouseEngine, entities: number): Promise<voi
   await new ServingPointerRepository(engine).append({ model: MODEL, runId: 'run-1', modelVersion: '1.0.0', dataCutoff: 1_000, action: 'publish', actor: 'bench' });
 }
 
+/** Writes speed rows one at a time and times each until the query layer serves it. */
+async function speedFreshness(engine: ClickHouseEngine, port: number, key: string, entities: number): Promise<number[]> {
+  const speed = new SpeedPredictionRepository(engine);
+  const delays: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const entityId = `customer-${Math.floor(Math.random() * entities)}`;
+    const eventId = `bench-${Date.now()}-${i}`;
+    await speed.insert([
+      { model: MODEL, modelVersion: '1.0.0', entityId, eventId, eventTime: 2_000 + i, outputs: [0.5], scoredAt: Date.now(), source: { topic: 'bench', partition: 0, offset: String(i) } },
+    ]);
+    const written = performance.now();
+    for (;;) {
+      const response = await fetch(`http://127.0.0.1:${port}/models/${MODEL}/predictions/${entityId}`, { headers: { 'x-api-key': key } });
+      if (((await response.json()) as { eventId: string | null }).eventId === eventId) break;
+      if (performance.now() - written > 10_000) throw new Error(`speed row ${eventId} not served within 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    delays.push(performance.now() - written);
+  }
+  return delays.sort((a, b) => a - b);
+}
+
 function row(name: string, result: LoadResult, floor?: LoadResult): string {
   const ratio = floor === undefined ? '' : ` ${(result.p99Ms / floor.p99Ms).toFixed(2)}x`;
   return `| ${name} | ${result.offeredPerSecond} | ${Math.round(result.answeredPerSecond)} | ${result.p50Ms.toFixed(2)} | ${result.p99Ms.toFixed(2)}${ratio} | ${result.maxMs.toFixed(1)} | ${result.failures} |`;
@@ -268,7 +292,11 @@ async function main(): Promise<void> {
     };
     const bulk = await measure(bulkTarget, options.bulkRate);
     lines.push(row(`query layer: bulk lookup of ${options.bulkIds} ids`, bulk));
-    process.stdout.write(`${lines.join('\n')}\n\nbulk: ${Math.round(bulk.answeredPerSecond * options.bulkIds)} ids/s\n`);
+    const freshness = await speedFreshness(engine, queryPort, key, options.entities);
+    process.stdout.write(
+      `${lines.join('\n')}\n\nbulk: ${Math.round(bulk.answeredPerSecond * options.bulkIds)} ids/s\n` +
+        `speed row written -> served: p50 ${freshness[10]!.toFixed(0)} ms, max ${freshness[19]!.toFixed(0)} ms (20 rows)\n`,
+    );
   } finally {
     await Promise.all(children.map(stop));
     await engine.dropDatabase();
