@@ -199,7 +199,7 @@ async function speedConsumer(
   const { batching, allowedClockSkewMs } = speedSettings();
   const runtime = await TfjsModelRuntime.create();
   const catalog = new ServingModelCatalog({
-    models: [CHURN_MODEL_NAME],
+    models: () => Promise.resolve([CHURN_MODEL_NAME]),
     pointers: new ServingPointerRepository(engine),
     loadModel: async (model, version) => runtime.load((await registry.describe(model, version)).package.packageDir),
   });

@@ -1,11 +1,24 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, REPO_ROOT, ServiceProcess } from './support/service-process';
 
+interface ManifestFeature {
+  name: string;
+  type: 'numeric' | 'categorical';
+  categories?: string[];
+}
+
+/** The demo model's manifest, wherever the model store keeps it. */
+function demoManifest(storeDir: string): { features: ManifestFeature[] } {
+  const path = readdirSync(storeDir, { recursive: true, encoding: 'utf8' }).find((file) => file.endsWith('manifest.json'));
+  if (path === undefined) throw new Error(`no manifest.json under ${storeDir}`);
+  return JSON.parse(readFileSync(join(storeDir, path), 'utf8')) as { features: ManifestFeature[] };
+}
+
 /** `npm start` as a user runs it on a fresh clone: the embedded engine, nothing prepared. */
 describe('npm start', () => {
-  it('sets up the demo, publishes a first run, serves the admin API and stops cleanly on Ctrl-C', async () => {
+  it('sets up the demo, publishes a first run, serves the admin API, takes events over HTTP into merged answers, and stops cleanly on Ctrl-C', async () => {
     const workDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
     const port = await freePort();
     // The embedded default: leave out the servers npm test exported.
@@ -32,6 +45,26 @@ describe('npm start', () => {
       expect((await fetch(`${base}/admin/models/churn/runs`)).status).toBe(401);
       const runs = (await (await fetch(`${base}/admin/models/churn/runs`, { headers: { 'x-api-key': key } })).json()) as { runId: string; status: string; rows: number }[];
       expect(runs).toEqual([expect.objectContaining({ runId: published['runId'], status: 'published', rows: 50_000 })]);
+
+      // No Kafka here: events come in over HTTP and are written before the answer. The speed layer
+      // takes a model's events once it has followed its first published run (within a second).
+      await platform.waitForLog((line) => line.msg === 'serving version changed', 10_000);
+      const features = Object.fromEntries(demoManifest(join(workDir, 'store')).features.map((feature) => [feature.name, feature.type === 'numeric' ? 1 : feature.categories![0]!]));
+      const events = [
+        { schema: 'feature-event/v1', eventId: 'npm-start-1', entityId: 'walk-in-customer', eventTime: Date.now(), model: 'churn', features },
+        { schema: 'feature-event/v1', eventId: 'npm-start-2', entityId: 'walk-in-customer', eventTime: Date.now(), model: 'fraud', features },
+      ];
+      const submit = (headers: Record<string, string>) => fetch(`${base}/feature-events`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ events }) });
+      expect((await submit({})).status).toBe(401);
+      const submitted = await submit({ 'x-api-key': key });
+      expect(submitted.status).toBe(200);
+      expect(await submitted.json()).toEqual({ accepted: 1, rejected: [{ index: 1, reason: 'unknown-model', detail: expect.stringContaining('fraud') as string }], written: true });
+
+      // The query layer serves it from its tail within a second or so.
+      const answer = async () => (await (await fetch(`${base}/models/churn/predictions/walk-in-customer`, { headers: { 'x-api-key': key } })).json()) as { source: string; eventId: string | null; runId: string };
+      const deadline = Date.now() + 10_000;
+      while ((await answer()).source !== 'speed' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await answer()).toMatchObject({ source: 'speed', eventId: 'npm-start-1', runId: published['runId'] });
     } finally {
       // Ctrl-C: Nest's shutdown hooks close the engine and the process exits 0.
       expect(await platform.stop('SIGINT')).toBe(0);

@@ -1,10 +1,10 @@
 /**
- * `npm start`: the platform in one process on the embedded default (chDB in-process, no servers).
- * On a fresh clone it trains and registers the demo model, generates the demo source, creates an
- * admin API key, runs the first batch run, then keeps serving the batch layer's admin API and runs
- * it on schedule. Ctrl-C stops it cleanly (a run in flight is cancelled and dropped).
- *
- * The speed and query layers join this process as they are built.
+ * `npm start`: the whole platform in one process on the embedded default (chDB in-process, no
+ * servers): the same modules as the three services. On a fresh clone it trains and registers the
+ * demo model, generates the demo source, creates an admin API key and runs the first batch run;
+ * then it serves the batch admin API and runs on schedule, takes feature events over HTTP into the
+ * speed layer's pipeline (no Kafka runs here; with KAFKA_BROKERS set the real consumer is used),
+ * and serves merged predictions. Ctrl-C stops it cleanly (a run in flight is cancelled and dropped).
  */
 import 'reflect-metadata';
 import { writeFile } from 'node:fs/promises';
@@ -12,7 +12,9 @@ import { dirname, join } from 'node:path';
 import { addApiKey, readApiKeyFile } from '@platform/access';
 import { BatchLayerModule } from '@platform/batch-service';
 import { loadPlatformConfig } from '@platform/platform-config';
+import { MAX_ENTITY_ID_PATH_CHARS, QueryLayerModule } from '@platform/query-service';
 import { API_DOCS_PATH, createHttpApp, PlatformCoreModule } from '@platform/service-kit';
+import { FEATURE_EVENTS_BODY_LIMIT_BYTES, SpeedLayerModule } from '@platform/speed-service';
 import { Logger } from 'nestjs-pino';
 import { DemoSetup } from './demo-setup.provider';
 
@@ -33,16 +35,25 @@ async function main(): Promise<void> {
   const app = await createHttpApp(
     {
       module: class Platform {},
-      imports: [PlatformCoreModule.forRoot('platform', config), BatchLayerModule],
+      imports: [PlatformCoreModule.forRoot('platform', config), BatchLayerModule, SpeedLayerModule, QueryLayerModule],
       providers: [DemoSetup],
     },
-    { title: 'Lambda prediction platform', description: 'Batch layer admin API (the speed and query layers join as they are built)', version: '1' },
+    {
+      title: 'Lambda prediction platform',
+      description: 'Batch admin API, feature event intake (speed layer) and merged predictions (query layer)',
+      version: '1',
+      bodyLimit: Math.max(config.query.bodyLimitBytes, FEATURE_EVENTS_BODY_LIMIT_BYTES),
+      maxParamLength: MAX_ENTITY_ID_PATH_CHARS,
+    },
   );
   await app.listen({ host: config.http.host, port: config.http.batchPort });
   const url = await app.getUrl();
   const logger = app.get(Logger);
   if (keyFile !== null) logger.log(`created an admin API key for this quick start: ${keyFile} (send it as the x-api-key header)`);
-  logger.log(`platform up on ${config.engine.kind}: API docs ${url}/${API_DOCS_PATH}, batch runs ${url}/admin/models/churn/runs, metrics ${url}/metrics`);
+  logger.log(
+    `platform up on ${config.engine.kind}: API docs ${url}/${API_DOCS_PATH}, merged predictions ${url}/models/churn/predictions/<entity id>, ` +
+      `feature events POST ${url}/feature-events, batch runs ${url}/admin/models/churn/runs, metrics ${url}/metrics`,
+  );
 }
 
 main().catch((error: unknown) => {

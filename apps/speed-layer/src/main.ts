@@ -1,19 +1,20 @@
 /**
  * The speed layer as its own service: a member of the consumer group on FEATURE_EVENTS_TOPIC that
- * scores feature events with the current run's model version (needs KAFKA_BROKERS and a ClickHouse
- * server). Serves /health and /metrics on SPEED_HTTP_PORT; SIGTERM flushes, commits and leaves.
+ * scores feature events with the current run's model version (with KAFKA_BROKERS; without, the same
+ * pipeline runs in process and only the HTTP intake feeds it). Serves POST /feature-events (admin
+ * key), /health and /metrics on SPEED_HTTP_PORT; SIGTERM flushes, commits and leaves.
  */
 import 'reflect-metadata';
 import { loadPlatformConfig } from '@platform/platform-config';
 import { createHttpApp, PlatformCoreModule } from '@platform/service-kit';
-import { SpeedLayerModule } from '@platform/speed-service';
+import { FEATURE_EVENTS_BODY_LIMIT_BYTES, SpeedLayerModule } from '@platform/speed-service';
 import { Logger } from 'nestjs-pino';
 
 async function main(): Promise<void> {
   const config = loadPlatformConfig();
   const app = await createHttpApp(
     { module: class SpeedLayerService {}, imports: [PlatformCoreModule.forRoot('speed-layer', config), SpeedLayerModule] },
-    { title: 'Speed layer', description: 'Feature events scored as they arrive: health and metrics', version: '1' },
+    { title: 'Speed layer', description: 'Feature events scored as they arrive: HTTP intake, health and metrics', version: '1', bodyLimit: FEATURE_EVENTS_BODY_LIMIT_BYTES },
   );
   await app.listen({ host: config.http.host, port: config.speed.httpPort });
   app.get(Logger).log(`speed layer listening on ${await app.getUrl()}`);

@@ -4,7 +4,7 @@ import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { QueryLayerModule } from './query-layer.module';
 
 /** An entity id of 256 UTF-8 bytes, percent-encoded, is at most 768 characters in a path. */
-const MAX_ENTITY_ID_PATH_CHARS = 768;
+export const MAX_ENTITY_ID_PATH_CHARS = 768;
 
 /** The query layer service's application: what apps/query-layer runs and the tests drive. */
 export function createQueryHttpApp(config: PlatformConfig): Promise<NestFastifyApplication> {

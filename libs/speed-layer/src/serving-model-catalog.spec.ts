@@ -26,7 +26,7 @@ describe('ServingModelCatalog', () => {
     const loads: string[] = [];
     const disposed: string[] = [];
     const catalog = new ServingModelCatalog({
-      models: ['churn'],
+      models: async () => ['churn'],
       pointers: { current: async () => current },
       loadModel: async (_model, version) => (loads.push(version), fakeModel(version, disposed)),
     });

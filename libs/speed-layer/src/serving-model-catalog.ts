@@ -3,8 +3,8 @@ import { type LoadedModel, type ModelManifest } from '@platform/model-package';
 import { type ServingModel } from './serving-model';
 
 export interface ServingModelCatalogDependencies {
-  /** The deployed models the speed layer accepts events for. */
-  readonly models: readonly string[];
+  /** The deployed models the speed layer accepts events for; read at each refresh, so models registered later join. */
+  readonly models: () => Promise<readonly string[]>;
   readonly pointers: { current(model: string): Promise<ServingPointer | undefined> };
   /** Loads a version of a model; the catalog disposes what it no longer serves. */
   readonly loadModel: (model: string, version: string) => Promise<LoadedModel>;
@@ -40,7 +40,7 @@ export class ServingModelCatalog {
     const changes: ServingChange[] = [];
     const next = new Map(this.held);
     const retired: LoadedModel[] = [];
-    for (const model of this.deps.models) {
+    for (const model of await this.deps.models()) {
       const pointer = await this.deps.pointers.current(model);
       const before = this.held.get(model);
       if (pointer === undefined || (before !== undefined && before.run.runId === pointer.runId)) continue;

@@ -8,17 +8,27 @@ import {
   TablePartsRepository,
 } from '@platform/clickhouse-store';
 import { type SpeedPrediction } from '@platform/domain';
-import { type EventStream } from '@platform/event-stream';
+import { type EventStream, type EventStreamProducer, InProcessEventStream, type OutgoingMessage } from '@platform/event-stream';
 import { ModelRegistry } from '@platform/model-package';
 import { DirectoryModelPackageStore } from '@platform/model-store';
-import { type PlatformConfig, PlatformConfigError } from '@platform/platform-config';
+import { type PlatformConfig } from '@platform/platform-config';
 import { EVENT_STREAM, PLATFORM_CONFIG, Readiness } from '@platform/service-kit';
-import { CatchUpScoring, DeadLetterTopic, IngestFeatureEvents, PredictionTopics, ServingModelCatalog, SpeedConsumer } from '@platform/speed-layer';
+import {
+  CatchUpScoring,
+  DeadLetterTopic,
+  EventsNotYetWrittenError,
+  FeatureEventIntake,
+  IngestFeatureEvents,
+  PredictionTopics,
+  ServingModelCatalog,
+  SpeedConsumer,
+} from '@platform/speed-layer';
 import { TfjsModelRuntime } from '@platform/tfjs-runtime';
-import { type BeforeApplicationShutdown, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { Registry } from 'prom-client';
 import { BrokerHealth } from './broker-health';
+import { FeatureEventsController } from './feature-events.controller';
 import { SpeedMetrics } from './speed-metrics';
 import { SpeedMonitor } from './speed-monitor';
 
@@ -49,8 +59,24 @@ class SpeedConsumerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
   }
 }
 
-function assertKafkaConfigured(eventStream: EventStream | null): asserts eventStream is EventStream {
-  if (eventStream === null) throw new PlatformConfigError('the speed layer consumes Kafka: set KAFKA_BROKERS');
+/** The configured Kafka, or in the embedded mode (no KAFKA_BROKERS) a stream in this process. */
+const SPEED_EVENT_STREAM = Symbol('SPEED_EVENT_STREAM');
+
+/** How long an HTTP submission waits for its events to be written in the embedded mode. */
+const EMBEDDED_WRITE_TIMEOUT_MS = 30_000;
+
+/** The intake's Kafka producer (none in the embedded mode), disconnected on shutdown. */
+@Injectable()
+class IntakeProducer implements OnApplicationShutdown {
+  readonly producer: EventStreamProducer | null;
+
+  constructor(@Inject(SPEED_EVENT_STREAM) stream: EventStream) {
+    this.producer = stream instanceof InProcessEventStream ? null : stream.createProducer();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.producer?.disconnect();
+  }
 }
 
 /** Reads lag and parts while the service runs; readiness reports the broker connection. */
@@ -75,14 +101,38 @@ class SpeedMonitorLifecycle implements OnApplicationBootstrap, BeforeApplication
 
 /**
  * The speed layer as a Nest module: a consumer group member scoring feature events with the
- * current run's model version. Needs PlatformCoreModule, with Kafka configured (KAFKA_BROKERS).
+ * current run's model version, and an HTTP intake for feature events. Needs PlatformCoreModule.
+ * With Kafka configured (KAFKA_BROKERS) it consumes the feature-events topic; without, the same
+ * pipeline runs on an in-process stream that only the HTTP intake feeds (the embedded mode).
  */
 @Module({
+  controllers: [FeatureEventsController],
   providers: [
+    { provide: SPEED_EVENT_STREAM, useFactory: (eventStream: EventStream | null) => eventStream ?? new InProcessEventStream(), inject: [EVENT_STREAM] },
+    {
+      provide: ServingModelCatalog,
+      useFactory: async (engine: ClickHouseEngine, config: PlatformConfig, logger: PinoLogger) => {
+        const models = new ModelRegistry(new ModelRegistryRepository(engine), new DirectoryModelPackageStore(config.modelStoreDir));
+        const runtime = await TfjsModelRuntime.create({ logger: logger.logger });
+        return new ServingModelCatalog({
+          models: async () => [...new Set((await models.list()).map((entry) => entry.model))],
+          pointers: new ServingPointerRepository(engine),
+          loadModel: async (model, version) => runtime.load((await models.describe(model, version)).package.packageDir),
+        });
+      },
+      inject: [ClickHouseEngine, PLATFORM_CONFIG, PinoLogger],
+    },
     {
       provide: SpeedConsumer,
-      useFactory: async (engine: ClickHouseEngine, config: PlatformConfig, eventStream: EventStream | null, metrics: SpeedMetrics, health: BrokerHealth, logger: PinoLogger) => {
-        assertKafkaConfigured(eventStream);
+      useFactory: async (
+        engine: ClickHouseEngine,
+        config: PlatformConfig,
+        eventStream: EventStream,
+        catalog: ServingModelCatalog,
+        metrics: SpeedMetrics,
+        health: BrokerHealth,
+        logger: PinoLogger,
+      ) => {
         // Topics an operator has not created get a default layout; existing ones are left as they are.
         const admin = eventStream.createAdmin();
         await admin.connect();
@@ -95,14 +145,6 @@ class SpeedMonitorLifecycle implements OnApplicationBootstrap, BeforeApplication
         } finally {
           await admin.disconnect();
         }
-        const models = new ModelRegistry(new ModelRegistryRepository(engine), new DirectoryModelPackageStore(config.modelStoreDir));
-        const runtime = await TfjsModelRuntime.create({ logger: logger.logger });
-        const modelNames = [...new Set((await models.list()).map((entry) => entry.model))];
-        const catalog = new ServingModelCatalog({
-          models: modelNames,
-          pointers: new ServingPointerRepository(engine),
-          loadModel: async (model, version) => runtime.load((await models.describe(model, version)).package.packageDir),
-        });
         const deadLetters = new DeadLetterTopic(eventStream, config.speed.deadLetterTopic);
         const masterDataset = new FeatureEventRepository(engine);
         const predictions = new SpeedPredictionRepository(engine);
@@ -117,7 +159,10 @@ class SpeedMonitorLifecycle implements OnApplicationBootstrap, BeforeApplication
           sendDeadLetters: (letters) => deadLetters.send(letters),
           allowedClockSkewMs: config.speed.allowedClockSkewMs,
         });
-        logger.info({ models: modelNames, topic: config.speed.topic, groupId: config.speed.groupId }, 'speed layer ready');
+        logger.info(
+          { topic: config.speed.topic, groupId: config.speed.groupId, stream: eventStream instanceof InProcessEventStream ? 'in-process (HTTP intake only)' : 'kafka' },
+          'speed layer ready',
+        );
         return new SpeedConsumer(
           {
             stream: health.following(eventStream),
@@ -132,23 +177,57 @@ class SpeedMonitorLifecycle implements OnApplicationBootstrap, BeforeApplication
           { topic: config.speed.topic, groupId: config.speed.groupId, batching: config.speed.batching, retry: { initialMs: 200, maxMs: 30_000 } },
         );
       },
-      inject: [ClickHouseEngine, PLATFORM_CONFIG, EVENT_STREAM, SpeedMetrics, BrokerHealth, PinoLogger],
+      inject: [ClickHouseEngine, PLATFORM_CONFIG, SPEED_EVENT_STREAM, ServingModelCatalog, SpeedMetrics, BrokerHealth, PinoLogger],
     },
     SpeedConsumerLifecycle,
+    IntakeProducer,
+    {
+      provide: FeatureEventIntake,
+      useFactory: async (config: PlatformConfig, eventStream: EventStream, catalog: ServingModelCatalog, intake: IntakeProducer) => {
+        const { topic, groupId } = config.speed;
+        const send =
+          eventStream instanceof InProcessEventStream
+            ? (messages: readonly OutgoingMessage[]) => writtenWithin(eventStream.sendUntilCommitted(groupId, topic, messages), EMBEDDED_WRITE_TIMEOUT_MS)
+            : (messages: readonly OutgoingMessage[]) => intake.producer!.send(topic, messages);
+        await intake.producer?.connect();
+        return new FeatureEventIntake({
+          send,
+          resolvesWhenWritten: eventStream instanceof InProcessEventStream,
+          manifests: () => catalog.manifests(),
+          allowedClockSkewMs: config.speed.allowedClockSkewMs,
+        });
+      },
+      inject: [PLATFORM_CONFIG, SPEED_EVENT_STREAM, ServingModelCatalog, IntakeProducer],
+    },
     { provide: SpeedMetrics, useFactory: (registry: Registry) => new SpeedMetrics(registry), inject: [Registry] },
     { provide: BrokerHealth, useFactory: () => new BrokerHealth() },
     {
       provide: SpeedMonitor,
-      useFactory: (engine: ClickHouseEngine, config: PlatformConfig, eventStream: EventStream | null, metrics: SpeedMetrics, health: BrokerHealth, logger: PinoLogger) => {
-        assertKafkaConfigured(eventStream);
+      useFactory: (engine: ClickHouseEngine, config: PlatformConfig, eventStream: EventStream, metrics: SpeedMetrics, health: BrokerHealth, logger: PinoLogger) => {
         return new SpeedMonitor(
           { createAdmin: () => eventStream.createAdmin(), parts: new TablePartsRepository(engine), metrics, health, log: logger.logger },
           { topic: config.speed.topic, groupId: config.speed.groupId, intervalMs: MONITOR_INTERVAL_MS, timeoutMs: MONITOR_TIMEOUT_MS },
         );
       },
-      inject: [ClickHouseEngine, PLATFORM_CONFIG, EVENT_STREAM, SpeedMetrics, BrokerHealth, PinoLogger],
+      inject: [ClickHouseEngine, PLATFORM_CONFIG, SPEED_EVENT_STREAM, SpeedMetrics, BrokerHealth, PinoLogger],
     },
     SpeedMonitorLifecycle,
   ],
 })
 export class SpeedLayerModule {}
+
+/** The write, or EventsNotYetWrittenError after `timeoutMs` (the events stay queued in this process). */
+async function writtenWithin(write: Promise<void>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new EventsNotYetWrittenError(`not written within ${timeoutMs} ms (is ClickHouse down?); the events stay queued in this process and are written when it answers`)),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([write, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -24,7 +24,7 @@ export interface HarnessOptions extends SpeedConsumerOptions {
  * every version of it loaded from one package (the pointer's version labels the rows).
  */
 export function speedConsumerOn(store: ClickHouseEngine, stream: EventStream, runtime: TfjsModelRuntime, packageDir: string, options: HarnessOptions): { consumer: SpeedConsumer; catalog: ServingModelCatalog } {
-  const catalog = new ServingModelCatalog({ models: ['churn'], pointers: new ServingPointerRepository(store), loadModel: () => runtime.load(packageDir) });
+  const catalog = new ServingModelCatalog({ models: () => Promise.resolve(['churn']), pointers: new ServingPointerRepository(store), loadModel: () => runtime.load(packageDir) });
   const deadLetters = new DeadLetterTopic(stream, options.deadLetterTopic);
   const masterDataset = new FeatureEventRepository(store);
   const predictions = new SpeedPredictionRepository(store);
