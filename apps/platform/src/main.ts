@@ -35,7 +35,13 @@ async function main(): Promise<void> {
   const app = await createHttpApp(
     {
       module: class Platform {},
-      imports: [PlatformCoreModule.forRoot('platform', config), BatchLayerModule, SpeedLayerModule, QueryLayerModule],
+      imports: [
+        // Prediction lookups are the hot routes: their request logs are sampled, as the query layer's service does.
+        PlatformCoreModule.forRoot('platform', config, { requestLogSampling: { pathPrefixes: ['/models/'], rate: config.query.requestLogSampleRate } }),
+        BatchLayerModule,
+        SpeedLayerModule,
+        QueryLayerModule,
+      ],
       providers: [DemoSetup],
     },
     {

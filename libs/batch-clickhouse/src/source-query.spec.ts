@@ -48,7 +48,12 @@ describe('sourceQuery', () => {
   });
 
   it('counts and finds the watermark over the same source, feature events included', () => {
-    expect(sourceCountQuery(deployment!, manifest, 'platform', 5)).toMatch(/^SELECT count\(\) AS rows FROM \(SELECT __snapshot_key AS `entity_id`, __snapshot_time AS `updated_at`/);
+    expect(sourceCountQuery(deployment!, manifest, 'platform', 5)).toBe(
+      'SELECT uniqExact(__snapshot_key) AS rows FROM (SELECT toString(`entity_id`) AS __snapshot_key FROM `platform`.`churn_features` WHERE `updated_at` <= 5' +
+        " UNION ALL SELECT entity_id FROM `platform`.`feature_events` WHERE model = 'churn' AND event_time <= 5)",
+    );
+    const filtered = { ...deployment!, filter: "region = 'north'" };
+    expect(sourceCountQuery(filtered, manifest, 'platform', 5)).toMatch(/^SELECT count\(\) AS rows FROM \(SELECT \* FROM \(SELECT __snapshot_key AS `entity_id`/);
     expect(maxEventTimeQuery(deployment!, 'platform')).toBe(
       "SELECT greatest((SELECT toUInt64(max(`updated_at`)) FROM `platform`.`churn_features`), (SELECT max(event_time) FROM `platform`.`feature_events` WHERE model = 'churn')) AS max_event_time",
     );

@@ -171,9 +171,21 @@ export function sourceQuery(deployment: Deployment, manifest: ModelManifest, dat
   return { sql: `SELECT ${selections.join(', ')} FROM ${sourceRelation(deployment, manifest, database, dataCutoff, shard)}`, columns };
 }
 
-/** Counts what sourceQuery reads (one shard of it): the row-parity reference. */
+/**
+ * Counts what sourceQuery reads (one shard of it): the row-parity reference. An unfiltered
+ * snapshot has one row per distinct entity key among its base rows and events, counted without
+ * sorting either (a filter needs the merged rows, so it counts those).
+ */
 export function sourceCountQuery(deployment: Deployment, manifest: ModelManifest, database: string, dataCutoff: number, shard: SourceShard = WHOLE): string {
-  return `SELECT count() AS rows FROM ${sourceRelation(deployment, manifest, database, dataCutoff, shard)}`;
+  const source = deployment.source;
+  if (source.kind !== 'snapshot' || deployment.filter !== undefined) {
+    return `SELECT count() AS rows FROM ${sourceRelation(deployment, manifest, database, dataCutoff, shard)}`;
+  }
+  const cutoff = quoteNumber(dataCutoff);
+  const baseKey = `toString(${column(deployment.entityKey)})`;
+  const baseKeys = `SELECT ${baseKey} AS ${KEY} FROM ${qualified(database, source.table)} WHERE ${column(deployment.eventTimeColumn)} <= ${cutoff}${inShard(baseKey, shard)}`;
+  const eventKeys = `SELECT entity_id FROM ${qualified(database, FEATURE_EVENTS_TABLE)} WHERE model = ${quoteString(deployment.model)} AND event_time <= ${cutoff}${inShard('entity_id', shard)}`;
+  return `SELECT uniqExact(${KEY}) AS rows FROM (${baseKeys} UNION ALL ${eventKeys})`;
 }
 
 /** The largest event time the source holds (feature events included for a snapshot): the default data cut-off. */
