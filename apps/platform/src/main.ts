@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { addApiKey, readApiKeyFile } from '@platform/access';
 import { BatchLayerModule } from '@platform/batch-service';
 import { loadPlatformConfig } from '@platform/platform-config';
-import { MAX_ENTITY_ID_PATH_CHARS, QueryLayerModule } from '@platform/query-service';
+import { MAX_ENTITY_ID_PATH_CHARS, QueryLayerModule, queryRequestLogSampling } from '@platform/query-service';
 import { API_DOCS_PATH, createHttpApp, PlatformCoreModule } from '@platform/service-kit';
 import { FEATURE_EVENTS_BODY_LIMIT_BYTES, SpeedLayerModule } from '@platform/speed-service';
 import { Logger } from 'nestjs-pino';
@@ -36,8 +36,7 @@ async function main(): Promise<void> {
     {
       module: class Platform {},
       imports: [
-        // Prediction lookups are the hot routes: their request logs are sampled, as the query layer's service does.
-        PlatformCoreModule.forRoot('platform', config, { requestLogSampling: { pathPrefixes: ['/models/'], rate: config.query.requestLogSampleRate } }),
+        PlatformCoreModule.forRoot('platform', config, { requestLogSampling: queryRequestLogSampling(config) }),
         BatchLayerModule,
         SpeedLayerModule,
         QueryLayerModule,
