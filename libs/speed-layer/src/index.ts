@@ -5,3 +5,4 @@ export * from './prediction-topics';
 export * from './serving-model';
 export * from './serving-model-catalog';
 export * from './speed-consumer';
+export * from './speed-consumer-assembly';

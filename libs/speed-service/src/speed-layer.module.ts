@@ -1,28 +1,10 @@
-import {
-  ClickHouseEngine,
-  FeatureEventRepository,
-  ModelRegistryRepository,
-  ServingPointerRepository,
-  SpeedCatchUpRepository,
-  SpeedPredictionRepository,
-  TablePartsRepository,
-} from '@platform/clickhouse-store';
-import { type SpeedPrediction } from '@platform/domain';
+import { ClickHouseEngine, ModelRegistryRepository, ServingPointerRepository, TablePartsRepository } from '@platform/clickhouse-store';
 import { type EventStream, type EventStreamProducer, InProcessEventStream, type OutgoingMessage } from '@platform/event-stream';
 import { ModelRegistry } from '@platform/model-package';
 import { DirectoryModelPackageStore } from '@platform/model-store';
 import { type PlatformConfig } from '@platform/platform-config';
 import { EVENT_STREAM, PLATFORM_CONFIG, Readiness } from '@platform/service-kit';
-import {
-  CatchUpScoring,
-  DeadLetterTopic,
-  EventsNotYetWrittenError,
-  FeatureEventIntake,
-  IngestFeatureEvents,
-  PredictionTopics,
-  ServingModelCatalog,
-  SpeedConsumer,
-} from '@platform/speed-layer';
+import { createSpeedConsumer, EventsNotYetWrittenError, FeatureEventIntake, ServingModelCatalog, SpeedConsumer } from '@platform/speed-layer';
 import { TfjsModelRuntime } from '@platform/tfjs-runtime';
 import { type BeforeApplicationShutdown, Inject, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
@@ -145,32 +127,18 @@ class SpeedMonitorLifecycle implements OnApplicationBootstrap, BeforeApplication
         } finally {
           await admin.disconnect();
         }
-        const deadLetters = new DeadLetterTopic(eventStream, config.speed.deadLetterTopic);
-        const masterDataset = new FeatureEventRepository(engine);
-        const predictions = new SpeedPredictionRepository(engine);
-        const outputs = new PredictionTopics(eventStream, config.speed.outputTopics, () => catalog.manifests());
-        const publishPredictions = (rows: readonly SpeedPrediction[]) => outputs.publish(rows);
-        const ingest = new IngestFeatureEvents({
-          servingModels: () => catalog.servingModels(),
-          manifests: () => catalog.manifests(),
-          masterDataset,
-          predictions,
-          publishPredictions,
-          sendDeadLetters: (letters) => deadLetters.send(letters),
-          allowedClockSkewMs: config.speed.allowedClockSkewMs,
-        });
         logger.info(
           { topic: config.speed.topic, groupId: config.speed.groupId, stream: eventStream instanceof InProcessEventStream ? 'in-process (HTTP intake only)' : 'kafka' },
           'speed layer ready',
         );
-        return new SpeedConsumer(
+        return createSpeedConsumer(
           {
+            engine,
             stream: health.following(eventStream),
-            ingest,
             catalog,
-            catchUp: new CatchUpScoring({ masterDataset, predictions, publishPredictions, catchUps: new SpeedCatchUpRepository(engine) }),
-            deadLetters,
-            outputs,
+            deadLetterTopic: config.speed.deadLetterTopic,
+            outputTopics: config.speed.outputTopics,
+            allowedClockSkewMs: config.speed.allowedClockSkewMs,
             log: logger.logger,
             onBatch: (outcome, batch) => metrics.observe(outcome, batch),
           },

@@ -1,13 +1,10 @@
-import { type ClickHouseEngine, FeatureEventRepository, ServingPointerRepository, SpeedCatchUpRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
-import { type SpeedPrediction } from '@platform/domain';
+import { type ClickHouseEngine, ServingPointerRepository } from '@platform/clickhouse-store';
 import { type EventStream } from '@platform/event-stream';
 import { type ModelManifest } from '@platform/model-package';
 import { type TfjsModelRuntime } from '@platform/tfjs-runtime';
-import { CatchUpScoring } from '../catch-up';
-import { IngestFeatureEvents } from '../ingest-feature-events';
-import { PredictionTopics } from '../prediction-topics';
 import { ServingModelCatalog } from '../serving-model-catalog';
-import { DeadLetterTopic, SpeedConsumer, type SpeedConsumerDependencies, type SpeedConsumerOptions } from '../speed-consumer';
+import { type SpeedConsumer, type SpeedConsumerDependencies, type SpeedConsumerOptions } from '../speed-consumer';
+import { createSpeedConsumer } from '../speed-consumer-assembly';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -25,28 +22,14 @@ export interface HarnessOptions extends SpeedConsumerOptions {
  */
 export function speedConsumerOn(store: ClickHouseEngine, stream: EventStream, runtime: TfjsModelRuntime, packageDir: string, options: HarnessOptions): { consumer: SpeedConsumer; catalog: ServingModelCatalog } {
   const catalog = new ServingModelCatalog({ models: () => Promise.resolve(['churn']), pointers: new ServingPointerRepository(store), loadModel: () => runtime.load(packageDir) });
-  const deadLetters = new DeadLetterTopic(stream, options.deadLetterTopic);
-  const masterDataset = new FeatureEventRepository(store);
-  const predictions = new SpeedPredictionRepository(store);
-  const outputs = new PredictionTopics(stream, options.outputTopics ?? new Map(), () => catalog.manifests());
-  const publishPredictions = (rows: readonly SpeedPrediction[]) => outputs.publish(rows);
-  const ingest = new IngestFeatureEvents({
-    servingModels: () => catalog.servingModels(),
-    manifests: () => catalog.manifests(),
-    masterDataset,
-    predictions,
-    publishPredictions,
-    sendDeadLetters: (letters) => deadLetters.send(letters),
-    allowedClockSkewMs: 60_000,
-  });
-  const consumer = new SpeedConsumer(
+  const consumer = createSpeedConsumer(
     {
+      engine: store,
       stream,
-      ingest,
       catalog,
-      catchUp: new CatchUpScoring({ masterDataset, predictions, publishPredictions, catchUps: new SpeedCatchUpRepository(store) }),
-      deadLetters,
-      outputs,
+      deadLetterTopic: options.deadLetterTopic,
+      outputTopics: options.outputTopics ?? new Map(),
+      allowedClockSkewMs: 60_000,
       log: silent,
       ...(options.onBatch === undefined ? {} : { onBatch: options.onBatch }),
       ...(options.onCatchUp === undefined ? {} : { onCatchUp: options.onCatchUp }),
