@@ -1,24 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { errorFileOf, type PhaseSpec, runPhase } from './batch-throughput-phases';
+import { runPhaseInThisProcess } from './bench-cli';
+import { errorFileOf, runPhase } from './batch-throughput-phases';
 
-/**
- * One phase of `npm run bench -- batch-throughput` in a process of its own (started by it, not by
- * hand): `node batch-throughput-child.ts <spec.json>`. Writes the phase's result to the spec's
- * resultFile, so nothing a library prints on stdout can corrupt it.
- */
-async function main(): Promise<void> {
-  const specFile = process.argv[2];
-  if (specFile === undefined) throw new Error('usage: batch-throughput-child.ts <spec.json> (started by batch-throughput.ts)');
-  const spec = JSON.parse(readFileSync(specFile, 'utf8')) as PhaseSpec;
-  try {
-    writeFileSync(spec.resultFile, JSON.stringify(await runPhase(spec)));
-  } catch (error) {
-    writeFileSync(errorFileOf(spec), error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-    throw error;
-  }
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 1;
-});
+/** One phase of `npm run bench -- batch-throughput` in a process of its own (started by it, not by hand). */
+runPhaseInThisProcess(runPhase, errorFileOf);

@@ -22,6 +22,7 @@ import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile-summary
 import { type MemoryAndCpu } from './peak-rss-sampler';
 import { type ClickHouseServer, ensureClickHouseServer } from './local-clickhouse-server';
 import { revision } from './revision';
+import { positiveIntegers } from './bench-cli';
 
 /**
  * Batch run throughput, end to end, beside its two ceilings measured in the same run:
@@ -66,12 +67,6 @@ interface Measurement {
   readonly failures: string[];
 }
 
-function numberList(text: string, option: string): number[] {
-  const values = text.split(',').map((part) => Number(part.trim().replaceAll('_', '')));
-  if (values.some((value) => !Number.isInteger(value) || value <= 0)) throw new Error(`${option} takes positive integers separated by commas, got ${text}`);
-  return values;
-}
-
 function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
@@ -85,7 +80,7 @@ function parseOptions(): Options {
       'timeout-minutes': { type: 'string', default: '20' },
     },
   });
-  const rows = numberList(values.rows, '--rows');
+  const rows = positiveIntegers(values.rows, '--rows');
   if (values.source !== 'snapshot' && values.source !== 'table') throw new Error(`--source takes snapshot or table, got ${values.source}`);
   const engines = values.engines.split(',').map((engine) => engine.trim());
   for (const engine of engines) if (engine !== 'chdb' && engine !== 'server') throw new Error(`--engines takes chdb and/or server, got ${engine}`);
@@ -93,13 +88,13 @@ function parseOptions(): Options {
     rows,
     engines: engines as EngineKind[],
     deploymentOverrides: {
-      ...(values['chunk-rows'] === undefined ? {} : { chunkRows: numberList(values['chunk-rows'], '--chunk-rows')[0]! }),
-      ...(values['pipeline-depth'] === undefined ? {} : { pipelineDepth: numberList(values['pipeline-depth'], '--pipeline-depth')[0]! }),
+      ...(values['chunk-rows'] === undefined ? {} : { chunkRows: positiveIntegers(values['chunk-rows'], '--chunk-rows')[0]! }),
+      ...(values['pipeline-depth'] === undefined ? {} : { pipelineDepth: positiveIntegers(values['pipeline-depth'], '--pipeline-depth')[0]! }),
       // The demo source holds one row per entity: read as a plain table, the rows are the snapshot's.
       ...(values.source === 'table' ? { source: { kind: 'table', table: CHURN_DEMO_TABLE } } : {}),
     },
     profileRows: values['profile-rows'] === undefined ? rows[0]! : Number(values['profile-rows']),
-    scoringHeldRows: numberList(values['scoring-held-rows'], '--scoring-held-rows')[0]!,
+    scoringHeldRows: positiveIntegers(values['scoring-held-rows'], '--scoring-held-rows')[0]!,
     timeoutMs: Number(values['timeout-minutes']) * 60_000,
   };
 }

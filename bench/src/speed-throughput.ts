@@ -9,6 +9,7 @@ import { createEventStreamConfig, KafkaJsEventStream } from '@platform/event-str
 import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile-summary';
 import { type ClickHouseServer, ensureClickHouseServer } from './local-clickhouse-server';
 import { revision } from './revision';
+import { positiveIntegers } from './bench-cli';
 import { errorFileOf, type IngestResult, type PhaseName, type PhaseResult, type PhaseSpec, type ProbeResult, type RawConsumeResult } from './speed-throughput-phases';
 
 /**
@@ -50,12 +51,6 @@ interface Options {
   readonly timeoutMs: number;
 }
 
-function positiveInts(text: string, option: string): number[] {
-  const values = text.split(',').map((part) => Number(part.trim().replaceAll('_', '')));
-  if (values.some((value) => !Number.isInteger(value) || value <= 0)) throw new Error(`${option} takes positive integers separated by commas, got ${text}`);
-  return values;
-}
-
 function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
@@ -73,11 +68,11 @@ function parseOptions(): Options {
   for (const engine of engines) if (engine !== 'chdb' && engine !== 'server') throw new Error(`--engines takes chdb and/or server, got ${engine}`);
   if (values.profile !== 'true' && values.profile !== 'false') throw new Error(`--profile takes true or false, got ${values.profile}`);
   return {
-    events: positiveInts(values.events, '--events')[0]!,
+    events: positiveIntegers(values.events, '--events')[0]!,
     engines: engines as EngineKind[],
-    repeats: positiveInts(values.repeats, '--repeats')[0]!,
-    rates: values.rates === 'none' ? [] : positiveInts(values.rates, '--rates'),
-    probeSeconds: positiveInts(values['probe-seconds'], '--probe-seconds')[0]!,
+    repeats: positiveIntegers(values.repeats, '--repeats')[0]!,
+    rates: values.rates === 'none' ? [] : positiveIntegers(values.rates, '--rates'),
+    probeSeconds: positiveIntegers(values['probe-seconds'], '--probe-seconds')[0]!,
     warmupSeconds: Number(values['warmup-seconds']),
     profile: values.profile === 'true',
     timeoutMs: Number(values['timeout-minutes']) * 60_000,
