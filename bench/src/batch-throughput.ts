@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,7 +20,7 @@ import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile-summary
 import { type MemoryAndCpu } from './peak-rss-sampler';
 import { type ClickHouseServer, ensureClickHouseServer } from './local-clickhouse-server';
 import { revision } from './revision';
-import { positiveIntegers } from './bench-cli';
+import { positiveIntegers, spawnPhase } from './bench-cli';
 
 /**
  * Batch run throughput, end to end, beside its two ceilings measured in the same run:
@@ -103,31 +101,13 @@ function log(message: string): void {
   process.stderr.write(`[batch-throughput] ${message}\n`);
 }
 
-/** Runs one phase in a child process (its stdout and stderr go to our stderr); kills it past the timeout. */
-async function runChild<P extends PhaseName>(
+/** Runs one phase in a child process; kills it past the timeout. */
+function runChild<P extends PhaseName>(
   spec: PhaseSpec & { readonly phase: P },
   timeoutMs: number,
   cpuProfile: { readonly dir: string; readonly name: string } | null,
 ): Promise<Extract<PhaseResult, { readonly phase: P }>> {
-  const specFile = `${spec.resultFile}.spec.json`;
-  writeFileSync(specFile, JSON.stringify(spec));
-  const profileArgs = cpuProfile === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfile.dir}`, `--cpu-prof-name=${cpuProfile.name}`];
-  const child = spawn(process.execPath, [...process.execArgv, ...profileArgs, CHILD_ENTRY, specFile], { stdio: ['ignore', 2, 2] });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, timeoutMs);
-  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-  clearTimeout(timer);
-  if (timedOut) throw new Error(`${spec.phase} exceeded ${timeoutMs / 60_000} min and was killed`);
-  if (code !== 0) {
-    const reason = existsSync(errorFileOf(spec)) ? readFileSync(errorFileOf(spec), 'utf8').replace(/\s+/g, ' ').slice(0, 400) : 'its error is above';
-    throw new Error(`${spec.phase} failed (exit ${code ?? signal}): ${reason}`);
-  }
-  const result = JSON.parse(readFileSync(spec.resultFile, 'utf8')) as PhaseResult;
-  if (result.phase !== spec.phase) throw new Error(`${spec.phase} wrote a ${result.phase} result`);
-  return result as Extract<PhaseResult, { readonly phase: P }>;
+  return spawnPhase<Extract<PhaseResult, { readonly phase: P }>>(CHILD_ENTRY, spec, errorFileOf(spec), timeoutMs, cpuProfile).result;
 }
 
 function engineConfig(engine: EngineKind, server: ClickHouseServer | null, workDir: string, database: string): EngineConfig {

@@ -1,5 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import { createEventStreamConfig, KafkaJsEventStream } from '@platform/event-str
 import { formatProfileSummary, summarizeCpuProfile } from './cpu-profile-summary';
 import { type ClickHouseServer, ensureClickHouseServer } from './local-clickhouse-server';
 import { revision } from './revision';
-import { positiveIntegers } from './bench-cli';
+import { type PhaseChild, positiveIntegers, spawnPhase } from './bench-cli';
 import { errorFileOf, type IngestResult, type PhaseName, type PhaseResult, type PhaseSpec, type ProbeResult, type RawConsumeResult } from './speed-throughput-phases';
 
 /**
@@ -93,36 +92,11 @@ async function ensureKafkaBrokers(): Promise<string[]> {
   return brokers.split(',');
 }
 
-interface Child<P extends PhaseName> {
-  /** Resolves with the phase's result once the child exits. */
-  readonly result: Promise<Extract<PhaseResult, { readonly phase: P }>>;
-  terminate(): void;
-}
+type Child<P extends PhaseName> = PhaseChild<Extract<PhaseResult, { readonly phase: P }>>;
 
-/** Starts one phase in a child process (its output goes to our stderr); kills it past the timeout. */
+/** Starts one phase in a child process; kills it past the timeout. */
 function startChild<P extends PhaseName>(spec: PhaseSpec & { readonly phase: P }, timeoutMs: number, cpuProfile: { readonly dir: string; readonly name: string } | null): Child<P> {
-  const specFile = `${spec.resultFile}.spec.json`;
-  writeFileSync(specFile, JSON.stringify(spec));
-  const profileArgs = cpuProfile === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfile.dir}`, `--cpu-prof-name=${cpuProfile.name}`];
-  const child = spawn(process.execPath, [...process.execArgv, ...profileArgs, CHILD_ENTRY, specFile], { stdio: ['ignore', 2, 2] });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, timeoutMs);
-  const result = (async () => {
-    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-    clearTimeout(timer);
-    if (timedOut) throw new Error(`${spec.phase} exceeded ${timeoutMs / 60_000} min and was killed`);
-    if (code !== 0) {
-      const reason = existsSync(errorFileOf(spec)) ? readFileSync(errorFileOf(spec), 'utf8').replace(/\s+/g, ' ').slice(0, 400) : 'its error is above';
-      throw new Error(`${spec.phase} failed (exit ${code ?? signal}): ${reason}`);
-    }
-    const parsed = JSON.parse(readFileSync(spec.resultFile, 'utf8')) as PhaseResult;
-    if (parsed.phase !== spec.phase) throw new Error(`${spec.phase} wrote a ${parsed.phase} result`);
-    return parsed as Extract<PhaseResult, { readonly phase: P }>;
-  })();
-  return { result, terminate: () => child.kill('SIGTERM') };
+  return spawnPhase<Extract<PhaseResult, { readonly phase: P }>>(CHILD_ENTRY, spec, errorFileOf(spec), timeoutMs, cpuProfile);
 }
 
 async function waitForFile<P extends PhaseName>(file: string, timeoutMs: number, child: Child<P>): Promise<void> {
