@@ -1,4 +1,5 @@
 export * from './catch-up';
+export * from './dead-letter-replay';
 export * from './feature-event-intake';
 export * from './ingest-feature-events';
 export * from './prediction-topics';
