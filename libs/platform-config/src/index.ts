@@ -1,2 +1,3 @@
 export * from './platform-config';
 export * from './platform-event-stream';
+export * from './configuration-doc';
