@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, REPO_ROOT, ServiceProcess } from './support/service-process';
+import { REPO_ROOT, type RunningService, startPlatformService } from './support/service-process';
 import { platformCliOk } from './support/platform-cli';
 
 const SOURCE_ROWS = 1_000_000;
@@ -33,23 +33,15 @@ describe('batch layer service: two replicas on a server, coordinated through Kaf
     BATCH_SCHEDULER: 'off',
     BATCH_INITIAL_RUN: 'off',
   };
-  const replicas: { process: ServiceProcess; url: string }[] = [];
+  const replicas: RunningService[] = [];
   let adminKey = '';
   let readKey = '';
 
-  async function startReplica(): Promise<{ process: ServiceProcess; url: string }> {
-    const port = await freePort();
-    const replica = new ServiceProcess([join(REPO_ROOT, 'scripts', 'run-ts.sh'), 'apps/batch-layer/src/main.ts'], { ...env, BATCH_HTTP_PORT: String(port) });
-    await replica.waitForLog((line) => typeof line.msg === 'string' && line.msg.startsWith('batch layer listening'), 120_000);
-    const started = { process: replica, url: `http://127.0.0.1:${port}` };
-    replicas.push(started);
-    // Ready once start-up recovery is done (it takes the model's run lock for a moment).
-    const deadline = Date.now() + 60_000;
-    while ((await fetch(`${started.url}/health/ready`)).status !== 200) {
-      if (Date.now() > deadline) throw new Error(`replica on ${port} never became ready:\n${replica.text.slice(-3_000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    return started;
+  /** Ready once start-up recovery is done (it takes the model's run lock for a moment). */
+  async function startReplica(): Promise<RunningService> {
+    const replica = await startPlatformService('batch-layer', env);
+    replicas.push(replica);
+    return replica;
   }
 
   async function call(url: string, method: 'GET' | 'POST', key = adminKey): Promise<{ status: number; body: unknown }> {

@@ -9,7 +9,7 @@ import {
   ServingPointerRepository,
   SpeedPredictionRepository,
 } from '@platform/clickhouse-store';
-import { freePort, REPO_ROOT, ServiceProcess } from './support/service-process';
+import { type ServiceProcess, startPlatformService } from './support/service-process';
 
 const ENTITIES = 50_000;
 
@@ -41,15 +41,7 @@ describe('query layer service: a process serving merged predictions from memory'
   let url = '';
 
   async function start(): Promise<void> {
-    const port = await freePort();
-    service = new ServiceProcess([join(REPO_ROOT, 'scripts', 'run-ts.sh'), 'apps/query-layer/src/main.ts'], { ...env, QUERY_HTTP_PORT: String(port) });
-    await service.waitForLog((line) => typeof line.msg === 'string' && line.msg.startsWith('query layer listening'), 120_000);
-    url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 60_000;
-    while ((await fetch(`${url}/health/ready`)).status !== 200) {
-      if (Date.now() > deadline) throw new Error(`the query layer never became ready:\n${service.text.slice(-3_000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    ({ process: service, url } = await startPlatformService('query-layer', env));
   }
 
   async function get(entityId: string): Promise<Served> {

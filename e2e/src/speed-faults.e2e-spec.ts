@@ -147,7 +147,7 @@ describe('speed layer under faults', () => {
       SPEED_BATCH_MAX_WAIT_MS: '1000',
       SPEED_BATCH_MIN_INTERVAL_MS: '0',
     };
-    const events = new SteadyFeatureStream(stream, { topic, model: 'churn', eventsPerSecond, entityIds, features, idPrefix: `${name}-${tag}` });
+    const events = new SteadyFeatureStream(stream, { topic, model: 'churn', eventsPerSecond, entityIds, features: () => features, idPrefix: `${name}-${tag}` });
     leftovers.push(() => events.stop());
     return { database, topic, env, events };
   }

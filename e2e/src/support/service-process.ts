@@ -85,3 +85,36 @@ export class ServiceProcess {
     return this.output;
   }
 }
+
+/** The three layers' services and the variable each one's HTTP port is set by. */
+const SERVICE_PORT_VARIABLES = { 'batch-layer': 'BATCH_HTTP_PORT', 'speed-layer': 'SPEED_HTTP_PORT', 'query-layer': 'QUERY_HTTP_PORT' } as const;
+
+export type PlatformService = keyof typeof SERVICE_PORT_VARIABLES;
+
+export interface RunningService {
+  readonly process: ServiceProcess;
+  readonly url: string;
+  readonly port: number;
+}
+
+/**
+ * Starts apps/<service>/src/main.ts on `port` (a free one when absent); resolves once it logged
+ * that it listens and `/health/ready` answers 200.
+ */
+export async function startPlatformService(service: PlatformService, env: NodeJS.ProcessEnv, port?: number): Promise<RunningService> {
+  const listenOn = port ?? (await freePort());
+  const started = new ServiceProcess([join(REPO_ROOT, 'scripts', 'run-ts.sh'), `apps/${service}/src/main.ts`], { ...env, [SERVICE_PORT_VARIABLES[service]]: String(listenOn) });
+  const url = `http://127.0.0.1:${listenOn}`;
+  try {
+    await started.waitForLog((line) => typeof line.msg === 'string' && line.msg.startsWith(`${service.replace('-', ' ')} listening`), 120_000);
+    const deadline = Date.now() + 60_000;
+    while ((await fetch(`${url}/health/ready`)).status !== 200) {
+      if (!started.running || Date.now() > deadline) throw new Error(`${service} on ${listenOn} never became ready:\n${started.text.slice(-3_000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } catch (error) {
+    await started.stop('SIGKILL');
+    throw error;
+  }
+  return { process: started, url, port: listenOn };
+}

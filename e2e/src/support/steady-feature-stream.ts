@@ -3,7 +3,12 @@ import { type EventStream } from '@platform/event-stream';
 export interface SentFeatureEvent {
   readonly eventId: string;
   readonly entityId: string;
+  /** Epoch ms: the event's time, and when the broker acknowledged it. */
+  readonly eventTime: number;
+  readonly acknowledgedAt: number;
 }
+
+export type FeatureValues = Readonly<Record<string, number | string | null>>;
 
 export interface SteadyFeatureStreamOptions {
   readonly topic: string;
@@ -11,7 +16,8 @@ export interface SteadyFeatureStreamOptions {
   readonly eventsPerSecond: number;
   /** Visited in turn, so each entity gets a sequence of events whose last one is its latest. */
   readonly entityIds: readonly string[];
-  readonly features: Readonly<Record<string, number | string>>;
+  /** An entity's features, sent with each of its events. */
+  readonly features: (entityId: string) => FeatureValues;
   /** Makes the event ids unique to the test; ids are zero-padded so their order is the send order. */
   readonly idPrefix: string;
 }
@@ -57,7 +63,7 @@ export class SteadyFeatureStream {
       const startedAt = Date.now();
       while (!this.stopping) {
         const due = Math.floor(((Date.now() - startedAt) * eventsPerSecond) / 1000);
-        const events: SentFeatureEvent[] = [];
+        const events: Pick<SentFeatureEvent, 'eventId' | 'entityId'>[] = [];
         for (let index = this.acknowledged.length; index < due; index++) {
           events.push({ eventId: `${idPrefix}-${String(index).padStart(8, '0')}`, entityId: entityIds[index % entityIds.length]! });
         }
@@ -67,10 +73,11 @@ export class SteadyFeatureStream {
             topic,
             events.map(({ eventId, entityId }) => ({
               key: entityId,
-              value: JSON.stringify({ schema: 'feature-event/v1', eventId, entityId, eventTime, model, features }),
+              value: JSON.stringify({ schema: 'feature-event/v1', eventId, entityId, eventTime, model, features: features(entityId) }),
             })),
           );
-          this.acknowledged.push(...events);
+          const acknowledgedAt = Date.now();
+          this.acknowledged.push(...events.map((event) => ({ ...event, eventTime, acknowledgedAt })));
         }
         await new Promise((resolve) => setTimeout(resolve, TICK_MS));
       }
