@@ -27,3 +27,17 @@ ensure_node_modules() {
 ensure_native_tensorflow() {
   bash "$REPO_ROOT/infra/tensorflow/provision-tfjs-node.sh" "$REPO_ROOT/node_modules/@tensorflow/tfjs-node"
 }
+
+# The dashboard's browser test drives Debian's chromium package through playwright-core, which
+# downloads no browser of its own. Installed once (apt-get update first: a fresh machine's package
+# lists may be empty); a machine that has it skips this in milliseconds.
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1; then
+    return
+  fi
+  log "installing chromium (Debian package) for the dashboard's browser test"
+  local sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends chromium
+}

@@ -28,6 +28,8 @@ start_service() {
 
 # The e2e tier validates docker-compose.yml with the compose CLI plugin (no engine needed).
 bash infra/compose/install.sh
+# ... and opens the dashboard in headless Chromium.
+ensure_chromium
 
 [[ -n "${CLICKHOUSE_URL:-}" ]] || start_service clickhouse
 [[ -n "${KAFKA_BROKERS:-}" ]] || start_service kafka

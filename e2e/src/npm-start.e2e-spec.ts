@@ -1,37 +1,16 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, REPO_ROOT, ServiceProcess } from './support/service-process';
-
-interface ManifestFeature {
-  name: string;
-  type: 'numeric' | 'categorical';
-  categories?: string[];
-}
-
-/** The demo model's manifest, wherever the model store keeps it. */
-function demoManifest(storeDir: string): { features: ManifestFeature[] } {
-  const path = readdirSync(storeDir, { recursive: true, encoding: 'utf8' }).find((file) => file.endsWith('manifest.json'));
-  if (path === undefined) throw new Error(`no manifest.json under ${storeDir}`);
-  return JSON.parse(readFileSync(join(storeDir, path), 'utf8')) as { features: ManifestFeature[] };
-}
+import { demoFeatures } from './support/demo-manifest';
+import { startEmbeddedPlatform } from './support/embedded-platform';
+import { freePort } from './support/service-process';
 
 /** `npm start` as a user runs it on a fresh clone: the embedded engine, nothing prepared. */
 describe('npm start', () => {
   it('sets up the demo, publishes a first run, serves the admin API, takes events over HTTP into merged answers, and stops cleanly on Ctrl-C', async () => {
     const workDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
     const port = await freePort();
-    // The embedded default: leave out the servers npm test exported.
-    const { CLICKHOUSE_URL, KAFKA_BROKERS, ...inheritedEnv } = process.env;
-    const platform = new ServiceProcess([join(REPO_ROOT, 'scripts', 'start.sh')], {
-      ...inheritedEnv,
-      CHDB_PATH: join(workDir, 'chdb'),
-      MODEL_STORE_DIR: join(workDir, 'store'),
-      RUN_LOCK_DIR: join(workDir, 'locks'),
-      API_KEYS_FILE: join(workDir, 'api-keys.json'),
-      BATCH_HTTP_PORT: String(port),
-      DEMO_SOURCE_ROWS: '50000',
-    });
+    const platform = startEmbeddedPlatform(workDir, port, { DEMO_SOURCE_ROWS: '50000' });
     try {
       const published = await platform.waitForLog((line) => line.msg === 'run published', 240_000);
       expect(published).toMatchObject({ model: 'churn', rows: 50_000, passed: true });
@@ -49,7 +28,7 @@ describe('npm start', () => {
       // No Kafka here: events come in over HTTP and are written before the answer. The speed layer
       // takes a model's events once it has followed its first published run (within a second).
       await platform.waitForLog((line) => line.msg === 'serving version changed', 10_000);
-      const features = Object.fromEntries(demoManifest(join(workDir, 'store')).features.map((feature) => [feature.name, feature.type === 'numeric' ? 1 : feature.categories![0]!]));
+      const features = demoFeatures(join(workDir, 'store'));
       const events = [
         { schema: 'feature-event/v1', eventId: 'npm-start-1', entityId: 'walk-in-customer', eventTime: Date.now(), model: 'churn', features },
         { schema: 'feature-event/v1', eventId: 'npm-start-2', entityId: 'walk-in-customer', eventTime: Date.now(), model: 'fraud', features },

@@ -5,3 +5,6 @@ export * from './query-request-schemas';
 export * from './query-http-app';
 export * from './runs.controller';
 export * from './rate-limit.guard';
+export * from './dashboard-assets';
+export * from './live-ticket-book';
+export * from './live-tickets.controller';

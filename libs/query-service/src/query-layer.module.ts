@@ -8,6 +8,9 @@ import { PLATFORM_CONFIG, Readiness } from '@platform/service-kit';
 import { type BeforeApplicationShutdown, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { Registry } from 'prom-client';
+import { DashboardAssets } from './dashboard-assets';
+import { LiveTicketBook } from './live-ticket-book';
+import { LiveTicketsController } from './live-tickets.controller';
 import { QueryController } from './query.controller';
 import { RunsController } from './runs.controller';
 import { QueryMetrics } from './query-metrics';
@@ -43,13 +46,15 @@ class ServingStateLifecycle implements OnApplicationBootstrap, BeforeApplication
 
 /**
  * The query layer as a Nest module: merged predictions served from memory, kept in step with
- * ClickHouse. Needs PlatformCoreModule (engine, keys, metrics, readiness) in the same application.
+ * ClickHouse, and the dashboard page at /dashboard/. Needs PlatformCoreModule (engine, keys,
+ * metrics, readiness) in the same application.
  */
 @Module({
-  controllers: [QueryController, RunsController],
+  controllers: [QueryController, RunsController, LiveTicketsController],
   providers: [
     { provide: ServingState, useFactory: () => new ServingState() },
     { provide: LiveFeed, useFactory: () => new LiveFeed() },
+    { provide: LiveTicketBook, useFactory: () => new LiveTicketBook() },
     {
       provide: QUERY_RATE_LIMITER,
       useFactory: (config: PlatformConfig) => new KeyRateLimiter(config.query.rateLimit.perSecond, config.query.rateLimit.burst),
@@ -70,6 +75,7 @@ class ServingStateLifecycle implements OnApplicationBootstrap, BeforeApplication
       inject: [ServingState, LiveFeed, ClickHouseEngine, PLATFORM_CONFIG, Registry, PinoLogger],
     },
     ServingStateLifecycle,
+    DashboardAssets,
   ],
   exports: [ServingState, ServingStateSync, LiveFeed],
 })

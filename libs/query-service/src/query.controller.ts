@@ -18,6 +18,19 @@ export class ServingStateNotReadyError extends PlatformError {
 
 const QUERY_ERROR_STATUS = { UNKNOWN_MODEL: HttpStatus.NOT_FOUND } as const;
 
+/** A model's serving state: 503 (retriable) while the first load runs, 404 for a model with no published run. */
+export function servedModelState(serving: ServingState, sync: ServingStateSync, model: string): ReturnType<ServingState['require']> {
+  if (!sync.ready && serving.get(model) === undefined) {
+    throw new ServingStateNotReadyError('the serving state is still being built; retry shortly');
+  }
+  return serving.require(model);
+}
+
+/** A model's live feed as Server-Sent Events: `prediction` carries the merged prediction, `run` the new current run. */
+export function liveMessages(feed: LiveFeed, model: string): Observable<MessageEvent> {
+  return feed.stream(model).pipe(map((event) => ({ type: event.type, data: event.type === 'prediction' ? event.prediction : event })));
+}
+
 /** Merged predictions from the in-memory serving state; every route needs a read key. */
 @ApiTags('predictions')
 @ApiSecurity('api-key')
@@ -107,13 +120,10 @@ export class QueryController {
   @ApiParam({ name: 'model' })
   live(@Param(new ZodValidationPipe(modelParams, 'path')) { model }: z.infer<typeof modelParams>): Observable<MessageEvent> {
     this.stateOf(model);
-    return this.feed.stream(model).pipe(map((event) => ({ type: event.type, data: event.type === 'prediction' ? event.prediction : event })));
+    return liveMessages(this.feed, model);
   }
 
   private stateOf(model: string): ReturnType<ServingState['require']> {
-    if (!this.sync.ready && this.serving.get(model) === undefined) {
-      throw new ServingStateNotReadyError('the serving state is still being built; retry shortly');
-    }
-    return this.serving.require(model);
+    return servedModelState(this.serving, this.sync, model);
   }
 }
