@@ -20,11 +20,22 @@ export class SpeedOverlay {
     return this.winners.size;
   }
 
-  /** True when the row became its entity's served speed prediction. */
+  /**
+   * True when the row became its entity's served speed prediction. Of two rows of one event (a
+   * redelivery scored again), the later scored is kept, as ClickHouse keeps it once parts merge, so
+   * the state is the same whatever order the rows come in; that is not reported as a new answer.
+   */
   offer(row: SpeedPrediction): boolean {
     if (!isEligibleSpeedPrediction(row, this.current)) return false;
     const winner = this.winners.get(row.entityId);
-    if (winner !== undefined && compareSpeedPredictions(row, winner) <= 0) return false;
+    if (winner !== undefined) {
+      const order = compareSpeedPredictions(row, winner);
+      if (order < 0) return false;
+      if (order === 0) {
+        if (row.scoredAt > winner.scoredAt) this.winners.set(row.entityId, row);
+        return false;
+      }
+    }
     this.winners.set(row.entityId, row);
     return true;
   }

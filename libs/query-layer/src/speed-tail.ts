@@ -28,7 +28,7 @@ export class SpeedTail {
     const rows = await this.reader.readSpeedRows(this.state.model, this.state.pointer, from);
     const changed: SpeedPrediction[] = [];
     for (const row of rows) {
-      if (!this.recent.add(row.entityId, row.eventId, row.scoredAt)) continue;
+      if (!this.recent.add(row)) continue;
       if (row.scoredAt > this.latestScoredAt) this.latestScoredAt = row.scoredAt;
       if (this.state.offerSpeed(row)) changed.push(row);
     }
