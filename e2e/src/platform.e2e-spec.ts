@@ -12,15 +12,18 @@ import { type FeatureValues, type SentFeatureEvent, SteadyFeatureStream } from '
 /** Stated bounds (ms); the measured values are printed on stdout. */
 const BOUNDS = {
   /** A produced event's broker acknowledgement to its first answer from the query layer as `speed`. */
-  eventServed: 2_000,
+  eventServed: 5_000,
   /** Publish of a run with a new version to every entity with a newer event answered from speed on it (catch-up + speed tail). */
   catchUpServed: 10_000,
   /** The restarted speed layer joining to every event sent (during and after the kill) answered from speed. */
-  restartServed: 30_000,
+  restartServed: 10_000,
 } as const;
 
+/** Scores of one event and version may differ by a float32 rounding (see compareAnswers). */
+const OUTPUT_TOLERANCE = 1e-6;
+
 /** Entities of the demo source each scenario sends events for: disjoint, so one scenario's answers say nothing of another's. */
-const ENTITY_GROUPS = { served: 100, switch: 200, kill: 200 } as const;
+const ENTITY_GROUPS = { served: 150, switch: 200, kill: 200 } as const;
 
 interface ManifestFeature {
   name: string;
@@ -158,6 +161,24 @@ describe('platform: batch, speed and query layers as three processes', () => {
     return `${provenance(answer)} ${answer.outputs.join(',')}`;
   }
 
+  /**
+   * Answers that differ from the expected ones: another source, run, version or event, or outputs
+   * more than OUTPUT_TOLERANCE apart (wrong); or the same answer with outputs a float32 rounding
+   * apart (lastBitsMoved), as when one event has two rows of one version (scored again by a
+   * catch-up or a redelivery) and the two states read them in another order.
+   */
+  function compareAnswers(expected: readonly Answer[], actual: readonly Answer[]): { wrong: string[]; lastBitsMoved: string[] } {
+    const wrong: string[] = [];
+    const lastBitsMoved: string[] = [];
+    actual.forEach((answer, index) => {
+      const was = expected[index]!;
+      if (served(answer) === served(was)) return;
+      const close = answer.outputs.length === was.outputs.length && answer.outputs.every((value, output) => Math.abs(value - was.outputs[output]!) <= OUTPUT_TOLERANCE);
+      (provenance(answer) === provenance(was) && close ? lastBitsMoved : wrong).push(`${served(was)} became ${served(answer)}`);
+    });
+    return { wrong, lastBitsMoved };
+  }
+
   /** Polls the query layer until it answers these entities with this provenance (or the time is up: then the difference fails the test). */
   async function expectAnswers(ids: readonly string[], expected: readonly string[], timeoutMs: number): Promise<Answer[]> {
     const deadline = Date.now() + timeoutMs;
@@ -252,11 +273,11 @@ describe('platform: batch, speed and query layers as three processes', () => {
   }, 60_000);
 
   it(`serves produced events from speed with their event id within ${BOUNDS.eventServed} ms`, async () => {
-    // 50 events/s over 100 entities: each entity's event stands for 2 s before its next one replaces it.
-    const events = newStream('served', entities.served, 50);
+    // 20 events/s over 150 entities: each entity's event stands for 7.5 s (beyond the bound) before its next one replaces it.
+    const events = newStream('served', entities.served, 20);
     const firstSeen = new Map<string, number>();
     events.start();
-    const streamEnds = Date.now() + 3_000;
+    const streamEnds = Date.now() + 5_000;
     let sent: readonly SentFeatureEvent[] | undefined;
     for (;;) {
       const answers = await lookup(entities.served);
@@ -275,7 +296,12 @@ describe('platform: batch, speed and query layers as three processes', () => {
     expect(sent.filter(({ eventId }) => !firstSeen.has(eventId)).map(({ eventId }) => eventId)).toEqual([]);
     expect(latencies.at(-1)).toBeLessThanOrEqual(BOUNDS.eventServed);
     const latest = latestEvents(sent);
-    await expectAnswers(entities.served, entities.served.map((entityId) => `${entityId} speed ${firstRun.runId} 1.0.0 ${latest.get(entityId)!.eventId}`), 0);
+    // Entities the stream did not reach yet keep their batch answer.
+    const expected = entities.served.map((entityId) => {
+      const event = latest.get(entityId);
+      return event === undefined ? `${entityId} batch ${firstRun.runId} 1.0.0 -` : `${entityId} speed ${firstRun.runId} 1.0.0 ${event.eventId}`;
+    });
+    await expectAnswers(entities.served, expected, 0);
   }, 60_000);
 
   it(`a run of a new version published mid-stream supersedes older speed rows, and the catch-up serves newer events on it within ${BOUNDS.catchUpServed} ms`, async () => {
@@ -318,8 +344,13 @@ describe('platform: batch, speed and query layers as three processes', () => {
       secondRun = run;
       // Older speed rows superseded: the first scenario's entities (events before the cut-off) come from the batch run.
       expect(answers.slice(0, ENTITY_GROUPS.served).every(({ source }) => source === 'batch')).toBe(true);
-      // Some entities had events after the cut-off, so the switch had something to catch up.
-      expect(expected.filter((line) => line.includes(' speed ')).length).toBeGreaterThan(0);
+      // The check above leans on the catch-up: latest events the speed layer had scored on 1.0.0 before it switched.
+      const servedFromSpeed = answers.filter(({ source }) => source === 'speed').map(({ eventId }) => `'${eventId}'`);
+      const scoredOnOld = await rows<{ n: string }>(
+        `SELECT uniqExact(event_id) AS n FROM ${database}.speed_predictions WHERE model_version = '1.0.0' AND event_id IN (${servedFromSpeed.join(', ')})`,
+      );
+      report(`${servedFromSpeed.length} entities with an event after the cut-off, ${scoredOnOld[0]!.n} of those events first scored on 1.0.0`);
+      expect(Number(scoredOnOld[0]!.n)).toBeGreaterThan(0);
       const catchUp = await speed.process.waitForLog((line) => line.msg === 'caught up after the serving version changed' && line['modelVersion'] === '2.0.0', 10_000);
       report(`catch-up on 2.0.0: ${JSON.stringify({ entities: catchUp['entities'], scored: catchUp['scored'], milliseconds: catchUp['milliseconds'] })}`);
       expect(Number(catchUp['scored'])).toBeGreaterThan(0);
@@ -357,10 +388,11 @@ describe('platform: batch, speed and query layers as three processes', () => {
 
   it('a restart of the query layer costs a polling client at most a retry, never a wrong answer, and serves the same answers after', async () => {
     const watched = [...entities.served, ...entities.switch, ...entities.kill];
-    const before = (await lookup(watched)).map(served);
-    expect(new Set(before.map((line) => line.split(' ')[1]))).toEqual(new Set(['batch', 'speed']));
+    const before = await lookup(watched);
+    expect(new Set(before.map(({ source }) => source))).toEqual(new Set(['batch', 'speed']));
     const outcomes = new Map<string, number>();
-    const wrong: string[] = [];
+    const wrong = new Set<string>();
+    const lastBitsMoved = new Set<string>();
     let polling = true;
     const poller = (async () => {
       while (polling) {
@@ -371,8 +403,9 @@ describe('platform: batch, speed and query layers as three processes', () => {
         }).then(
           async (response) => {
             if (response.status !== 200) return `${response.status} ${(await response.text()).slice(0, 200)}`;
-            const answers = ((await response.json()) as { predictions: Answer[] }).predictions.map(served);
-            if (answers.join('\n') !== before.join('\n')) wrong.push(answers.find((line, index) => line !== before[index])!);
+            const comparison = compareAnswers(before, ((await response.json()) as { predictions: Answer[] }).predictions);
+            for (const line of comparison.wrong) wrong.add(line);
+            for (const line of comparison.lastBitsMoved) lastBitsMoved.add(line);
             return '200';
           },
           (error: Error & { cause?: { code?: string } }) => error.cause?.code ?? error.message,
@@ -390,15 +423,16 @@ describe('platform: batch, speed and query layers as three processes', () => {
       const answeredBefore = outcomes.get('200')!;
       await waitFor('answers after the restart', async () => outcomes.get('200')!, (count) => count >= answeredBefore + 5, 10_000, 20);
       report(`query layer restart: ready ${readyAt - stoppedAt} ms after it stopped; client saw ${JSON.stringify(Object.fromEntries(outcomes))}`);
+      if (lastBitsMoved.size > 0) report(`same event and version, outputs within ${OUTPUT_TOLERANCE} but not bit-identical: ${[...lastBitsMoved].join('; ')}`);
     } finally {
       polling = false;
       await poller;
     }
-    expect(wrong).toEqual([]);
+    expect([...wrong]).toEqual([]);
     const retries = [...outcomes.keys()].filter((outcome) => outcome !== '200');
     expect(retries.filter((outcome) => outcome !== 'ECONNREFUSED' && !outcome.startsWith('503 '))).toEqual([]);
     expect(retries).toContain('ECONNREFUSED');
-    expect((await lookup(watched)).map(served)).toEqual(before);
+    expect(compareAnswers(before, await lookup(watched)).wrong).toEqual([]);
   }, 120_000);
 
   it('dead-letters malformed events with their reasons, original keys and bytes, and the offsets they came from', async () => {
