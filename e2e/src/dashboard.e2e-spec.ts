@@ -62,6 +62,7 @@ describe('dashboard page in headless Chromium', () => {
     let browser: Browser | undefined;
     try {
       await platform.waitForLog((line) => line.msg === 'run published', 120_000);
+      expect(platform.text).toContain(`dashboard ${base}/dashboard/`);
       // A second run has the first as its reference: its report measures drift (PSI).
       const { runId } = await call<{ runId: string }>('/admin/models/churn/runs', adminKey, { method: 'POST' });
       await eventually(async () => (await call<Summary>('/models/churn/summary', readKey)).runId === runId, 60_000);

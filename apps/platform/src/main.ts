@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { addApiKey, readApiKeyFile } from '@platform/access';
 import { BatchLayerModule } from '@platform/batch-service';
 import { loadPlatformConfig } from '@platform/platform-config';
-import { MAX_ENTITY_ID_PATH_CHARS, QueryLayerModule, queryRequestLogSampling } from '@platform/query-service';
+import { DASHBOARD_PATH, MAX_ENTITY_ID_PATH_CHARS, QueryLayerModule, queryRequestLogSampling } from '@platform/query-service';
 import { API_DOCS_PATH, createHttpApp, PlatformCoreModule } from '@platform/service-kit';
 import { FEATURE_EVENTS_BODY_LIMIT_BYTES, SpeedLayerModule } from '@platform/speed-service';
 import { Logger } from 'nestjs-pino';
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const logger = app.get(Logger);
   if (keyFile !== null) logger.log(`created an admin API key for this quick start: ${keyFile} (send it as the x-api-key header)`);
   logger.log(
-    `platform up on ${config.engine.kind}: API docs ${url}/${API_DOCS_PATH}, merged predictions ${url}/models/churn/predictions/<entity id>, ` +
+    `platform up on ${config.engine.kind}: dashboard ${url}${DASHBOARD_PATH}, API docs ${url}/${API_DOCS_PATH}, merged predictions ${url}/models/churn/predictions/<entity id>, ` +
       `feature events POST ${url}/feature-events, batch runs ${url}/admin/models/churn/runs, metrics ${url}/metrics`,
   );
 }

@@ -6,7 +6,7 @@
  */
 import 'reflect-metadata';
 import { loadPlatformConfig } from '@platform/platform-config';
-import { createQueryHttpApp } from '@platform/query-service';
+import { createQueryHttpApp, DASHBOARD_PATH } from '@platform/query-service';
 import { API_DOCS_PATH } from '@platform/service-kit';
 import { Logger } from 'nestjs-pino';
 
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const config = loadPlatformConfig();
   const app = await createQueryHttpApp(config);
   await app.listen({ host: config.http.host, port: config.query.httpPort });
-  app.get(Logger).log(`query layer listening on ${await app.getUrl()} (API docs at /${API_DOCS_PATH})`);
+  app.get(Logger).log(`query layer listening on ${await app.getUrl()} (API docs at /${API_DOCS_PATH}, dashboard at ${DASHBOARD_PATH})`);
 }
 
 main().catch((error: unknown) => {
