@@ -19,9 +19,6 @@ const BOUNDS = {
   restartServed: 10_000,
 } as const;
 
-/** Scores of one event and version may differ by a float32 rounding (see compareAnswers). */
-const OUTPUT_TOLERANCE = 1e-6;
-
 /** Entities of the demo source each scenario sends events for: disjoint, so one scenario's answers say nothing of another's. */
 const ENTITY_GROUPS = { served: 150, switch: 200, kill: 200 } as const;
 
@@ -162,21 +159,12 @@ describe('platform: batch, speed and query layers as three processes', () => {
   }
 
   /**
-   * Answers that differ from the expected ones: another source, run, version or event, or outputs
-   * more than OUTPUT_TOLERANCE apart (wrong); or the same answer with outputs a float32 rounding
-   * apart (lastBitsMoved), as when one event has two rows of one version (scored again by a
-   * catch-up or a redelivery) and the two states read them in another order.
+   * Answers that differ from the expected ones in source, run, version, event or outputs. Of one
+   * event's rows of one version (a catch-up or a redelivery scores it again, possibly a float32
+   * rounding apart) the later scored is served, so a rebuilt state answers the same to the bit.
    */
-  function compareAnswers(expected: readonly Answer[], actual: readonly Answer[]): { wrong: string[]; lastBitsMoved: string[] } {
-    const wrong: string[] = [];
-    const lastBitsMoved: string[] = [];
-    actual.forEach((answer, index) => {
-      const was = expected[index]!;
-      if (served(answer) === served(was)) return;
-      const close = answer.outputs.length === was.outputs.length && answer.outputs.every((value, output) => Math.abs(value - was.outputs[output]!) <= OUTPUT_TOLERANCE);
-      (provenance(answer) === provenance(was) && close ? lastBitsMoved : wrong).push(`${served(was)} became ${served(answer)}`);
-    });
-    return { wrong, lastBitsMoved };
+  function differences(expected: readonly Answer[], actual: readonly Answer[]): string[] {
+    return actual.flatMap((answer, index) => (served(answer) === served(expected[index]!) ? [] : [`${served(expected[index]!)} became ${served(answer)}`]));
   }
 
   /** Polls the query layer until it answers these entities with this provenance (or the time is up: then the difference fails the test). */
@@ -292,7 +280,8 @@ describe('platform: batch, speed and query layers as three processes', () => {
     }
     const latencies = sent.map(({ eventId, acknowledgedAt }) => (firstSeen.get(eventId) ?? Number.POSITIVE_INFINITY) - acknowledgedAt).sort((a, b) => a - b);
     report(`${sent.length} events served from speed: p50 ${latencies[Math.floor(latencies.length / 2)]} ms, max ${latencies.at(-1)} ms (bound ${BOUNDS.eventServed})`);
-    expect(sent.length).toBeGreaterThanOrEqual(100);
+    // About 100 in 5 s at 20/s: not a vacuous check.
+    expect(sent.length).toBeGreaterThanOrEqual(80);
     expect(sent.filter(({ eventId }) => !firstSeen.has(eventId)).map(({ eventId }) => eventId)).toEqual([]);
     expect(latencies.at(-1)).toBeLessThanOrEqual(BOUNDS.eventServed);
     const latest = latestEvents(sent);
@@ -392,7 +381,6 @@ describe('platform: batch, speed and query layers as three processes', () => {
     expect(new Set(before.map(({ source }) => source))).toEqual(new Set(['batch', 'speed']));
     const outcomes = new Map<string, number>();
     const wrong = new Set<string>();
-    const lastBitsMoved = new Set<string>();
     let polling = true;
     const poller = (async () => {
       while (polling) {
@@ -403,9 +391,7 @@ describe('platform: batch, speed and query layers as three processes', () => {
         }).then(
           async (response) => {
             if (response.status !== 200) return `${response.status} ${(await response.text()).slice(0, 200)}`;
-            const comparison = compareAnswers(before, ((await response.json()) as { predictions: Answer[] }).predictions);
-            for (const line of comparison.wrong) wrong.add(line);
-            for (const line of comparison.lastBitsMoved) lastBitsMoved.add(line);
+            for (const line of differences(before, ((await response.json()) as { predictions: Answer[] }).predictions)) wrong.add(line);
             return '200';
           },
           (error: Error & { cause?: { code?: string } }) => error.cause?.code ?? error.message,
@@ -423,7 +409,6 @@ describe('platform: batch, speed and query layers as three processes', () => {
       const answeredBefore = outcomes.get('200')!;
       await waitFor('answers after the restart', async () => outcomes.get('200')!, (count) => count >= answeredBefore + 5, 10_000, 20);
       report(`query layer restart: ready ${readyAt - stoppedAt} ms after it stopped; client saw ${JSON.stringify(Object.fromEntries(outcomes))}`);
-      if (lastBitsMoved.size > 0) report(`same event and version, outputs within ${OUTPUT_TOLERANCE} but not bit-identical: ${[...lastBitsMoved].join('; ')}`);
     } finally {
       polling = false;
       await poller;
@@ -432,7 +417,7 @@ describe('platform: batch, speed and query layers as three processes', () => {
     const retries = [...outcomes.keys()].filter((outcome) => outcome !== '200');
     expect(retries.filter((outcome) => outcome !== 'ECONNREFUSED' && !outcome.startsWith('503 '))).toEqual([]);
     expect(retries).toContain('ECONNREFUSED');
-    expect(compareAnswers(before, await lookup(watched)).wrong).toEqual([]);
+    expect(differences(before, await lookup(watched))).toEqual([]);
   }, 120_000);
 
   it('dead-letters malformed events with their reasons, original keys and bytes, and the offsets they came from', async () => {
