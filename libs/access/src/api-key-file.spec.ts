@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashApiKey } from './api-key';
@@ -6,9 +6,17 @@ import { InvalidApiKeyConfigError } from './api-key-entry';
 import { addApiKey, readApiKeyFile } from './api-key-file';
 import { ApiKeyRing } from './api-key-ring';
 
+const directories: string[] = [];
+
 function keyDirectory(): string {
-  return mkdtempSync(join(tmpdir(), 'api-keys-'));
+  const directory = mkdtempSync(join(tmpdir(), 'api-keys-'));
+  directories.push(directory);
+  return directory;
 }
+
+afterAll(() => {
+  for (const directory of directories) rmSync(directory, { recursive: true, force: true });
+});
 
 describe('api key file', () => {
   it('reads a missing file as no entries', async () => {
