@@ -6,6 +6,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { demoFeatures } from './support/demo-manifest';
 import { startEmbeddedPlatform } from './support/embedded-platform';
 import { freePort, REPO_ROOT } from './support/service-process';
+import { type ServedAnswer } from './support/served-answer';
 
 /** Debian's chromium package (scripts/test.sh installs it); playwright-core downloads no browser. */
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -29,14 +30,6 @@ interface Summary {
   countsBySource: { batch: number; speed: number };
   scoreDistribution: { count: number }[];
   freshness: { batchLoadedAt: number; speedAsOf: number };
-}
-
-interface Served {
-  entityId: string;
-  source: string;
-  runId: string;
-  outputs: number[];
-  eventId: string | null;
 }
 
 /**
@@ -102,7 +95,7 @@ describe('dashboard page in headless Chromium', () => {
       expect(report.segments.groups.length).toBeGreaterThan(0);
 
       // The lookup box shows the entity's provenance as the API answers it.
-      const [top] = (await call<{ predictions: Served[] }>('/models/churn/ranking?limit=1', readKey)).predictions;
+      const [top] = (await call<{ predictions: ServedAnswer[] }>('/models/churn/ranking?limit=1', readKey)).predictions;
       await page.locator('#lookup-id').fill(top!.entityId);
       await page.locator('#lookup-form button').click();
       await expectText(page, '[data-provenance=entity]', top!.entityId);
@@ -115,7 +108,7 @@ describe('dashboard page in headless Chromium', () => {
       const event = { schema: 'feature-event/v1', eventId: 'dashboard-1', entityId: top!.entityId, eventTime: Date.now(), model: 'churn', features: demoFeatures(join(workDir, 'store')) };
       await call('/feature-events', adminKey, { method: 'POST', body: JSON.stringify({ events: [event] }) });
       await page.locator('#live-events li', { hasText: `${top!.entityId}: speed` }).waitFor({ timeout: 10_000 });
-      const served = await call<Served>(`/models/churn/predictions/${encodeURIComponent(top!.entityId)}`, readKey);
+      const served = await call<ServedAnswer>(`/models/churn/predictions/${encodeURIComponent(top!.entityId)}`, readKey);
       expect(served).toMatchObject({ source: 'speed', eventId: 'dashboard-1' });
       await expectText(page, '[data-provenance=event]', 'dashboard-1');
       expect(await text(page, '[data-provenance=score]')).toBe(served.outputs[0]!.toFixed(4));

@@ -10,16 +10,9 @@ import {
   SpeedPredictionRepository,
 } from '@platform/clickhouse-store';
 import { type ServiceProcess, startPlatformService } from './support/service-process';
+import { type ServedAnswer } from './support/served-answer';
 
 const ENTITIES = 50_000;
-
-interface Served {
-  entityId: string;
-  source: string;
-  runId: string;
-  outputs: number[];
-  eventId: string | null;
-}
 
 /**
  * The query layer as an operator runs it: its own process on a ClickHouse server, fed by what the
@@ -44,10 +37,10 @@ describe('query layer service: a process serving merged predictions from memory'
     ({ process: service, url } = await startPlatformService('query-layer', env));
   }
 
-  async function get(entityId: string): Promise<Served> {
+  async function get(entityId: string): Promise<ServedAnswer> {
     const response = await fetch(`${url}/models/churn/predictions/${encodeURIComponent(entityId)}`, { headers: { 'x-api-key': readKey } });
     expect(response.status).toBe(200);
-    return (await response.json()) as Served;
+    return (await response.json()) as ServedAnswer;
   }
 
   async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
