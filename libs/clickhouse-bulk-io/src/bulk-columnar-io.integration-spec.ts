@@ -1,9 +1,15 @@
 import {
   type ColumnBatch,
   type ColumnSpec,
+  type Float32ListColumn,
+  type Float64ListColumn,
+  type StringColumn,
+  type StringListColumn,
   float32ListColumn,
+  float64ListColumn,
   stringBytesAt,
   stringColumn,
+  stringListColumn,
 } from '@platform/columnar';
 import { ENGINE_KINDS, useTestEngine } from '@platform/clickhouse-store/testing';
 import { bulkColumnarIoFor } from './bulk-columnar-io-factory';
@@ -19,7 +25,12 @@ const COLUMNS: readonly ColumnSpec[] = [
   { name: 'f64', type: 'Float64' },
   { name: 'u64', type: 'UInt64' },
   { name: 'outputs', type: 'Array(Float32)' },
+  { name: 'features', type: 'Array(Float64)' },
+  { name: 'names', type: 'Array(String)' },
 ];
+
+const TABLE_COLUMNS =
+  'seq UInt32, id String, f32 Float32, f64 Float64, u64 UInt64, outputs Array(Float32), features Array(Float64), names Array(String)';
 
 /** Values whose bits naive paths change: NaN payloads, -0, infinities, denormals. */
 const F32_SPECIAL_BITS = [0x7fc00001, 0xffc00000, 0x80000000, 0x7f800000, 0xff800000, 0x00000001, 0x7f7fffff];
@@ -46,6 +57,8 @@ function expectedBatch(start: number, count: number): ColumnBatch {
   const u64 = new BigUint64Array(count);
   const ids: Uint8Array[] = [];
   const outputs: number[][] = [];
+  const features: number[][] = [];
+  const names: Uint8Array[][] = [];
   for (let i = 0; i < count; i++) {
     const row = start + i;
     seq[i] = row;
@@ -55,10 +68,22 @@ function expectedBatch(start: number, count: number): ColumnBatch {
     u64[i] = BigInt(row) * 0x1_0000_0001n;
     ids.push(idOf(row));
     outputs.push(row % 5 === 0 ? [] : [row / 16, -row / 32]);
+    // Empty lists, lists of empty strings and of non-UTF-8 bytes, and special doubles in lists.
+    features.push(row % 7 === 0 ? [] : [F64_SPECIAL[row % F64_SPECIAL.length]!, row / 3]);
+    names.push(row % 6 === 0 ? [] : [idOf(row), idOf(row + 1), SPECIAL_IDS[row % SPECIAL_IDS.length]!].slice(0, 1 + (row % 3)));
   }
   return {
     rowCount: count,
-    columns: { seq, id: stringColumn(ids), f32, f64, u64, outputs: float32ListColumn(outputs) },
+    columns: {
+      seq,
+      id: stringColumn(ids),
+      f32,
+      f64,
+      u64,
+      outputs: float32ListColumn(outputs),
+      features: float64ListColumn(features),
+      names: stringListColumn(names),
+    },
   };
 }
 
@@ -74,17 +99,26 @@ function expectBitExact(actual: ColumnBatch, expected: ColumnBatch): void {
   for (const name of ['seq', 'f32', 'f64', 'u64']) {
     expect(bits(actual.columns[name] as ArrayBufferView).equals(bits(expected.columns[name] as ArrayBufferView))).toBe(true);
   }
-  const actualIds = actual.columns['id'] as ReturnType<typeof stringColumn>;
-  const expectedIds = expected.columns['id'] as ReturnType<typeof stringColumn>;
-  for (let row = 0; row < actual.rowCount; row++) {
-    if (!Buffer.from(stringBytesAt(actualIds, row)).equals(Buffer.from(stringBytesAt(expectedIds, row)))) {
-      throw new Error(`id of row ${row} differs`);
+  expectSameStrings(actual.columns['id'] as StringColumn, expected.columns['id'] as StringColumn, 'id');
+  for (const name of ['outputs', 'features']) {
+    const actualList = actual.columns[name] as Float32ListColumn | Float64ListColumn;
+    const expectedList = expected.columns[name] as Float32ListColumn | Float64ListColumn;
+    expect(Array.from(actualList.offsets)).toEqual(Array.from(expectedList.offsets));
+    expect(bits(actualList.values).equals(bits(expectedList.values))).toBe(true);
+  }
+  const actualNames = actual.columns['names'] as StringListColumn;
+  const expectedNames = expected.columns['names'] as StringListColumn;
+  expect(Array.from(actualNames.offsets)).toEqual(Array.from(expectedNames.offsets));
+  expectSameStrings(actualNames.values, expectedNames.values, 'names element');
+}
+
+function expectSameStrings(actual: StringColumn, expected: StringColumn, what: string): void {
+  expect(actual.offsets.length).toBe(expected.offsets.length);
+  for (let row = 0; row < expected.offsets.length - 1; row++) {
+    if (!Buffer.from(stringBytesAt(actual, row)).equals(Buffer.from(stringBytesAt(expected, row)))) {
+      throw new Error(`${what} ${row} differs`);
     }
   }
-  const actualOutputs = actual.columns['outputs'] as ReturnType<typeof float32ListColumn>;
-  const expectedOutputs = expected.columns['outputs'] as ReturnType<typeof float32ListColumn>;
-  expect(Array.from(actualOutputs.offsets)).toEqual(Array.from(expectedOutputs.offsets));
-  expect(bits(actualOutputs.values).equals(bits(expectedOutputs.values))).toBe(true);
 }
 
 describe.each(ENGINE_KINDS)('bulk columnar I/O on %s', (kind) => {
@@ -92,11 +126,7 @@ describe.each(ENGINE_KINDS)('bulk columnar I/O on %s', (kind) => {
 
   it(`round-trips ${ROWS} rows bit-exactly in bounded batches`, async () => {
     const table = engine().table('bulk_roundtrip');
-    await engine().command(
-      `CREATE TABLE ${table} (seq UInt32, id String, f32 Float32, f64 Float64, u64 UInt64, outputs Array(Float32))
-       ENGINE = MergeTree() ORDER BY seq`,
-      'create bulk_roundtrip',
-    );
+    await engine().command(`CREATE TABLE ${table} (${TABLE_COLUMNS}) ENGINE = MergeTree() ORDER BY seq`, 'create bulk_roundtrip');
     const io = bulkColumnarIoFor(engine());
     const written = await io.write({ table: table.text, columns: COLUMNS, batches: generate() });
     expect(written.rows).toBe(ROWS);
@@ -115,17 +145,13 @@ describe.each(ENGINE_KINDS)('bulk columnar I/O on %s', (kind) => {
       peakRetainedBytes = Math.max(peakRetainedBytes, process.memoryUsage().arrayBuffers - baseline);
     }
     expect(seen).toBe(ROWS);
-    // The result is ~60 MB of column data; a reader that held it all would pass this bound.
+    // The result is ~110 MB of column data; a reader that held it all would pass this bound.
     expect(peakRetainedBytes).toBeLessThan(48 * 1024 * 1024);
   });
 
   it('reads an empty result of every column type as no batches', async () => {
     const table = engine().table('bulk_empty');
-    await engine().command(
-      `CREATE TABLE ${table} (seq UInt32, id String, f32 Float32, f64 Float64, u64 UInt64, outputs Array(Float32))
-       ENGINE = MergeTree() ORDER BY seq`,
-      'create bulk_empty',
-    );
+    await engine().command(`CREATE TABLE ${table} (${TABLE_COLUMNS}) ENGINE = MergeTree() ORDER BY seq`, 'create bulk_empty');
     const batches = [];
     for await (const batch of bulkColumnarIoFor(engine()).read({
       query: `SELECT * FROM ${table}`,

@@ -2,11 +2,15 @@ import {
   assertBatchMatches,
   float32ListAt,
   float32ListColumn,
+  float64ListAt,
+  float64ListColumn,
   sliceBatch,
   splitBatch,
   stringAt,
   stringBytesAt,
   stringColumn,
+  stringListAt,
+  stringListColumn,
 } from './column-batch';
 import { type ColumnBatch } from './column-types';
 
@@ -16,8 +20,14 @@ const batch: ColumnBatch = {
     id: stringColumn(['a', 'bb', Uint8Array.from([0xff]), '']),
     score: Float32Array.of(1, 2, 3, 4),
     outputs: float32ListColumn([[1], [2, 3], [], [4]]),
+    features: float64ListColumn([[0.5, -0], [], [NaN], [1e300]]),
+    names: stringListColumn([['a'], ['', Uint8Array.from([0xc3])], [], ['b', 'cc']]),
   },
 };
+
+function strings(column: ReturnType<typeof stringColumn>): number[][] {
+  return Array.from({ length: column.offsets.length - 1 }, (_, row) => Array.from(stringBytesAt(column, row)));
+}
 
 describe('column batches', () => {
   it('slices rows, rebasing offsets so each slice stands alone', () => {
@@ -31,6 +41,22 @@ describe('column batches', () => {
     const outputs = slice.columns['outputs'] as ReturnType<typeof float32ListColumn>;
     expect(Array.from(float32ListAt(outputs, 0))).toEqual([2, 3]);
     expect(Array.from(float32ListAt(outputs, 1))).toEqual([]);
+    const features = slice.columns['features'] as ReturnType<typeof float64ListColumn>;
+    expect(Array.from(features.offsets)).toEqual([0, 0, 1]);
+    expect(Array.from(float64ListAt(features, 1))).toEqual([NaN]);
+    const names = slice.columns['names'] as ReturnType<typeof stringListColumn>;
+    expect(Array.from(names.offsets)).toEqual([0, 2, 2]);
+    expect(strings(stringListAt(names, 0))).toEqual([[], [0xc3]]);
+    expect(strings(stringListAt(names, 1))).toEqual([]);
+    expect(Array.from(names.values.offsets)).toEqual([0, 0, 1]);
+  });
+
+  it('slices the last rows of list columns, leaving the earlier values out', () => {
+    const slice = sliceBatch(batch, 3, 4);
+    const names = slice.columns['names'] as ReturnType<typeof stringListColumn>;
+    expect(strings(stringListAt(names, 0))).toEqual([[0x62], [0x63, 0x63]]);
+    expect(Array.from(names.values.bytes)).toEqual([0x62, 0x63, 0x63]);
+    expect(Array.from((slice.columns['features'] as ReturnType<typeof float64ListColumn>).values)).toEqual([1e300]);
   });
 
   it('splits into pieces of at most the given size, keeping every row', () => {
@@ -44,10 +70,15 @@ describe('column batches', () => {
       { name: 'id', type: 'String' as const },
       { name: 'score', type: 'Float32' as const },
       { name: 'outputs', type: 'Array(Float32)' as const },
+      { name: 'features', type: 'Array(Float64)' as const },
+      { name: 'names', type: 'Array(String)' as const },
     ];
     expect(() => assertBatchMatches(specs, batch)).not.toThrow();
     expect(() => assertBatchMatches(specs.slice(0, 2), batch)).toThrow(/expected \[id, score\]/);
-    expect(() => assertBatchMatches([specs[1]!, { name: 'id', type: 'Float32' }, specs[2]!], batch)).toThrow(
+    expect(() => assertBatchMatches([...specs.slice(0, 3), specs[4]!, { name: 'names', type: 'Array(Float64)' }], batch)).toThrow(
+      /column names of type Array\(Float64\) holds string-list/,
+    );
+    expect(() => assertBatchMatches([specs[1]!, { name: 'id', type: 'Float32' }, ...specs.slice(2)], batch)).toThrow(
       /column id of type Float32 holds string/,
     );
     const short = { ...batch, columns: { ...batch.columns, score: Float32Array.of(1) } };

@@ -3,8 +3,11 @@ import {
   type ColumnSpec,
   type ColumnValues,
   type Float32ListColumn,
+  type Float64ListColumn,
   isFixedWidthType,
+  KIND_OF_TYPE,
   type StringColumn,
+  type StringListColumn,
 } from './column-types';
 
 const encoder = new TextEncoder();
@@ -32,28 +35,67 @@ export function stringAt(column: StringColumn, row: number): string {
   return decoder.decode(stringBytesAt(column, row));
 }
 
-export function float32ListColumn(rows: readonly (readonly number[])[]): Float32ListColumn {
+/** Offsets of lists of the given lengths: list i is [offsets[i], offsets[i + 1]). */
+function listOffsets(rows: readonly { readonly length: number }[]): Int32Array {
   const offsets = new Int32Array(rows.length + 1);
   rows.forEach((row, index) => (offsets[index + 1] = offsets[index]! + row.length));
-  return { kind: 'float32-list', offsets, values: Float32Array.from(rows.flat()) };
+  return offsets;
+}
+
+export function float32ListColumn(rows: readonly (readonly number[])[]): Float32ListColumn {
+  return { kind: 'float32-list', offsets: listOffsets(rows), values: Float32Array.from(rows.flat()) };
 }
 
 export function float32ListAt(column: Float32ListColumn, row: number): Float32Array {
   return column.values.subarray(column.offsets[row], column.offsets[row + 1]);
 }
 
+export function float64ListColumn(rows: readonly (readonly number[])[]): Float64ListColumn {
+  return { kind: 'float64-list', offsets: listOffsets(rows), values: Float64Array.from(rows.flat()) };
+}
+
+export function float64ListAt(column: Float64ListColumn, row: number): Float64Array {
+  return column.values.subarray(column.offsets[row], column.offsets[row + 1]);
+}
+
+export function stringListColumn(rows: readonly (readonly (string | Uint8Array)[])[]): StringListColumn {
+  return { kind: 'string-list', offsets: listOffsets(rows), values: stringColumn(rows.flat()) };
+}
+
+/** The strings of one row, as a column of their own (sharing memory with the list column). */
+export function stringListAt(column: StringListColumn, row: number): StringColumn {
+  return sliceStringColumn(column.values, column.offsets[row]!, column.offsets[row + 1]!);
+}
+
 function rowCountOf(values: ColumnValues): number {
   return 'kind' in values ? values.offsets.length - 1 : values.length;
 }
 
+function rebasedOffsets(offsets: Int32Array, start: number, end: number): Int32Array {
+  const slice = offsets.subarray(start, end + 1);
+  const base = slice[0]!;
+  return base === 0 ? slice : slice.map((offset) => offset - base);
+}
+
+function sliceStringColumn(column: StringColumn, start: number, end: number): StringColumn {
+  const bytes = column.bytes.subarray(column.offsets[start], column.offsets[end]);
+  return { kind: 'string', offsets: rebasedOffsets(column.offsets, start, end), bytes };
+}
+
 function sliceColumn(values: ColumnValues, start: number, end: number): ColumnValues {
   if (!('kind' in values)) return values.subarray(start, end);
-  const offsets = values.offsets.subarray(start, end + 1);
-  const base = offsets[0]!;
-  const rebased = base === 0 ? offsets : offsets.map((offset) => offset - base);
-  return values.kind === 'string'
-    ? { kind: 'string', offsets: rebased, bytes: values.bytes.subarray(base, offsets[offsets.length - 1]) }
-    : { kind: 'float32-list', offsets: rebased, values: values.values.subarray(base, offsets[offsets.length - 1]) };
+  if (values.kind === 'string') return sliceStringColumn(values, start, end);
+  const offsets = rebasedOffsets(values.offsets, start, end);
+  const from = values.offsets[start]!;
+  const to = values.offsets[end]!;
+  switch (values.kind) {
+    case 'float32-list':
+      return { kind: values.kind, offsets, values: values.values.subarray(from, to) };
+    case 'float64-list':
+      return { kind: values.kind, offsets, values: values.values.subarray(from, to) };
+    case 'string-list':
+      return { kind: values.kind, offsets, values: sliceStringColumn(values.values, from, to) };
+  }
 }
 
 /** Rows [start, end) of a batch, sharing memory with it where the layout allows. */
@@ -88,7 +130,7 @@ export function assertBatchMatches(specs: readonly ColumnSpec[], batch: ColumnBa
   }
   for (const spec of specs) {
     const values = batch.columns[spec.name]!;
-    const expectedKind = isFixedWidthType(spec.type) ? undefined : spec.type === 'String' ? 'string' : 'float32-list';
+    const expectedKind = isFixedWidthType(spec.type) ? undefined : KIND_OF_TYPE[spec.type];
     const actualKind = 'kind' in values ? values.kind : undefined;
     if (expectedKind !== actualKind) {
       throw new ColumnBatchError(`column ${spec.name} of type ${spec.type} holds ${actualKind ?? values.constructor.name}`);

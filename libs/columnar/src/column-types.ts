@@ -4,7 +4,8 @@
  */
 
 export type FixedWidthColumnType = 'Float32' | 'Float64' | 'UInt8' | 'UInt32' | 'Int32' | 'UInt64' | 'Int64';
-export type ColumnType = FixedWidthColumnType | 'String' | 'Array(Float32)';
+export type ListColumnType = 'Array(Float32)' | 'Array(Float64)' | 'Array(String)';
+export type ColumnType = FixedWidthColumnType | 'String' | ListColumnType;
 
 export interface ColumnSpec {
   readonly name: string;
@@ -28,6 +29,22 @@ export interface Float32ListColumn {
   readonly values: Float32Array;
 }
 
+/** A list of Float64 per row, laid out as Float32ListColumn. */
+export interface Float64ListColumn {
+  readonly kind: 'float64-list';
+  readonly offsets: Int32Array;
+  readonly values: Float64Array;
+}
+
+/** A list of strings per row: row i is the strings values[offsets[i], offsets[i + 1]), kept as bytes. */
+export interface StringListColumn {
+  readonly kind: 'string-list';
+  readonly offsets: Int32Array;
+  readonly values: StringColumn;
+}
+
+export type ListColumn = Float32ListColumn | Float64ListColumn | StringListColumn;
+
 export interface FixedWidthArrays {
   Float32: Float32Array;
   Float64: Float64Array;
@@ -39,14 +56,29 @@ export interface FixedWidthArrays {
 }
 
 export type FixedWidthArray = FixedWidthArrays[FixedWidthColumnType];
-export type ColumnValues = FixedWidthArray | StringColumn | Float32ListColumn;
+export type ColumnValues = FixedWidthArray | StringColumn | ListColumn;
+
+interface VariableWidthValues {
+  String: StringColumn;
+  'Array(Float32)': Float32ListColumn;
+  'Array(Float64)': Float64ListColumn;
+  'Array(String)': StringListColumn;
+}
 
 /** Values of one column type. */
 export type ColumnValuesOf<T extends ColumnType> = T extends FixedWidthColumnType
   ? FixedWidthArrays[T]
-  : T extends 'String'
-    ? StringColumn
-    : Float32ListColumn;
+  : VariableWidthValues[Exclude<T, FixedWidthColumnType>];
+
+export type VariableWidthKind = VariableWidthValues[keyof VariableWidthValues]['kind'];
+
+/** The `kind` a column of a variable-width type holds. */
+export const KIND_OF_TYPE: Readonly<Record<keyof VariableWidthValues, VariableWidthKind>> = {
+  String: 'string',
+  'Array(Float32)': 'float32-list',
+  'Array(Float64)': 'float64-list',
+  'Array(String)': 'string-list',
+};
 
 /** A bounded chunk of rows, column by column, in the order of the request's specs. */
 export interface ColumnBatch {

@@ -27,6 +27,9 @@ import {
   type ColumnValues,
   type FixedWidthArray,
   isFixedWidthType,
+  type ListColumn,
+  type ListColumnType,
+  type StringColumn,
 } from '@platform/columnar';
 
 export class ArrowColumnError extends Error {
@@ -52,15 +55,28 @@ function arrowTypeOf(type: ColumnType): DataType {
     case 'String':
       return new Binary();
     case 'Array(Float32)':
-      return new List(new Field('item', new Float32(), false));
+    case 'Array(Float64)':
+    case 'Array(String)':
+      return new List(new Field('item', arrowTypeOf(ELEMENT_TYPE[type]), false));
   }
+}
+
+const ELEMENT_TYPE = {
+  'Array(Float32)': 'Float32',
+  'Array(Float64)': 'Float64',
+  'Array(String)': 'String',
+} as const satisfies Record<ListColumnType, ColumnType>;
+
+function isListType(type: ColumnType): type is ListColumnType {
+  return type in ELEMENT_TYPE;
 }
 
 /** Whether an Arrow type read from chDB carries the requested column type. */
 function matches(type: ColumnType, arrow: DataType): boolean {
   if (type === 'String') return arrow.typeId === Type.Binary || arrow.typeId === Type.Utf8;
-  if (type === 'Array(Float32)') {
-    return arrow.typeId === Type.List && (arrow as List).children[0]?.type.typeId === Type.Float && matches('Float32', (arrow as List).children[0]!.type);
+  if (isListType(type)) {
+    const element = (arrow as List).children[0];
+    return arrow.typeId === Type.List && element !== undefined && matches(ELEMENT_TYPE[type], element.type);
   }
   return arrow.toString() === arrowTypeOf(type).toString();
 }
@@ -70,18 +86,33 @@ function rebase(offsets: Int32Array): Int32Array {
   return base === 0 ? offsets : offsets.map((offset) => offset - base);
 }
 
+/** Values [start, end) of a Binary/Utf8 Arrow array, whatever its own offset. */
+function stringValues(data: Data, start: number, end: number): StringColumn {
+  const offsets = (data.valueOffsets as Int32Array).subarray(data.offset + start, data.offset + end + 1);
+  return { kind: 'string', offsets: rebase(offsets), bytes: (data.values as Uint8Array).subarray(offsets[0], offsets[end - start]) };
+}
+
+function listValues(type: ListColumnType, data: Data): ListColumn {
+  const offsets = (data.valueOffsets as Int32Array).subarray(data.offset, data.offset + data.length + 1);
+  const child = data.children[0]!;
+  if (child.nullCount > 0) throw new ArrowColumnError(`a ${type} column holds null elements; non-Nullable types only`);
+  const first = offsets[0]!;
+  const end = offsets[data.length]!;
+  switch (type) {
+    case 'Array(Float32)':
+      return { kind: 'float32-list', offsets: rebase(offsets), values: (child.values as Float32Array).subarray(child.offset + first, child.offset + end) };
+    case 'Array(Float64)':
+      return { kind: 'float64-list', offsets: rebase(offsets), values: (child.values as Float64Array).subarray(child.offset + first, child.offset + end) };
+    case 'Array(String)':
+      return { kind: 'string-list', offsets: rebase(offsets), values: stringValues(child, first, end) };
+  }
+}
+
 function valuesOf(spec: ColumnSpec, data: Data): ColumnValues {
   if (data.nullCount > 0) throw new ArrowColumnError(`column ${spec.name} holds nulls; non-Nullable types only`);
-  const start = data.offset;
-  const end = data.offset + data.length;
-  if (isFixedWidthType(spec.type)) return (data.values as FixedWidthArray).subarray(start, end);
-  const offsets = (data.valueOffsets as Int32Array).subarray(start, end + 1);
-  if (spec.type === 'String') {
-    return { kind: 'string', offsets: rebase(offsets), bytes: (data.values as Uint8Array).subarray(offsets[0], offsets[data.length]) };
-  }
-  const child = data.children[0]!;
-  const values = (child.values as Float32Array).subarray(child.offset + offsets[0]!, child.offset + offsets[data.length]!);
-  return { kind: 'float32-list', offsets: rebase(offsets), values };
+  if (isFixedWidthType(spec.type)) return (data.values as FixedWidthArray).subarray(data.offset, data.offset + data.length);
+  if (spec.type === 'String') return stringValues(data, 0, data.length);
+  return listValues(spec.type, data);
 }
 
 /** Decodes an Arrow IPC stream into batches, checking names and types against the specs. */
@@ -107,14 +138,27 @@ export function* arrowIpcToBatches(ipc: Uint8Array, specs: readonly ColumnSpec[]
   }
 }
 
+function stringData(values: StringColumn, length: number): Data<Binary> {
+  return makeData({ type: new Binary(), length, nullCount: 0, valueOffsets: values.offsets, data: values.bytes });
+}
+
+function listElementData(values: ListColumn): Data {
+  const length = values.offsets[values.offsets.length - 1]! - values.offsets[0]!;
+  switch (values.kind) {
+    case 'float32-list':
+      return makeData({ type: new Float32(), length, nullCount: 0, data: values.values });
+    case 'float64-list':
+      return makeData({ type: new Float64(), length, nullCount: 0, data: values.values });
+    case 'string-list':
+      return stringData(values.values, length);
+  }
+}
+
 function dataOf(spec: ColumnSpec, values: ColumnValues, length: number): Data {
   const type = arrowTypeOf(spec.type);
   if (!('kind' in values)) return makeData({ type, length, nullCount: 0, data: values } as never);
-  if (values.kind === 'string') {
-    return makeData({ type: type as Binary, length, nullCount: 0, valueOffsets: values.offsets, data: values.bytes });
-  }
-  const child = makeData({ type: new Float32(), length: values.values.length, nullCount: 0, data: values.values });
-  return makeData({ type: type as List<Float32>, length, nullCount: 0, valueOffsets: values.offsets, child });
+  if (values.kind === 'string') return stringData(values, length);
+  return makeData({ type: type as List, length, nullCount: 0, valueOffsets: values.offsets, child: listElementData(values) });
 }
 
 /** One batch as an Arrow IPC file, reusing the batch's buffers (no per-value re-encoding). */

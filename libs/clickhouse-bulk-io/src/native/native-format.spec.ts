@@ -1,4 +1,11 @@
-import { type ColumnBatch, type ColumnSpec, float32ListColumn, stringColumn } from '@platform/columnar';
+import {
+  type ColumnBatch,
+  type ColumnSpec,
+  float32ListColumn,
+  float64ListColumn,
+  stringColumn,
+  stringListColumn,
+} from '@platform/columnar';
 import { decodeNativeBlocks, encodeNativeBlock, NativeFormatError, NativeStreamServerError } from './native-format';
 
 const SPECS: readonly ColumnSpec[] = [
@@ -6,6 +13,8 @@ const SPECS: readonly ColumnSpec[] = [
   { name: 'score', type: 'Float32' },
   { name: 'at', type: 'UInt64' },
   { name: 'outputs', type: 'Array(Float32)' },
+  { name: 'features', type: 'Array(Float64)' },
+  { name: 'names', type: 'Array(String)' },
 ];
 
 const BATCH: ColumnBatch = {
@@ -15,6 +24,8 @@ const BATCH: ColumnBatch = {
     score: Float32Array.of(NaN, -0, Infinity),
     at: BigUint64Array.of(0n, 2n ** 63n, 1n),
     outputs: float32ListColumn([[0.5], [], [1, 2, 3]]),
+    features: float64ListColumn([[-0, NaN], [], [Number.MAX_VALUE]]),
+    names: stringListColumn([['', Uint8Array.from([0xff, 0x0a])], [], ['y'.repeat(200), 'z']]),
   },
 };
 
@@ -41,6 +52,8 @@ describe('Native format', () => {
       expect(batch.columns['at']).toEqual(BATCH.columns['at']);
       expect(batch.columns['id']).toEqual(BATCH.columns['id']);
       expect(batch.columns['outputs']).toEqual(BATCH.columns['outputs']);
+      expect(batch.columns['features']).toEqual(BATCH.columns['features']);
+      expect(batch.columns['names']).toEqual(BATCH.columns['names']);
     }
   });
 

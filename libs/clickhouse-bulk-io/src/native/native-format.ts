@@ -6,6 +6,8 @@ import {
   type ColumnValues,
   fixedWidthFromBytes,
   isFixedWidthType,
+  type ListColumn,
+  type ListColumnType,
   type StringColumn,
 } from '@platform/columnar';
 import { ByteQueue, varUIntLength, writeVarUInt } from './byte-queue';
@@ -41,8 +43,7 @@ async function readStringColumn(queue: ByteQueue, rowCount: number): Promise<Str
   for (let row = 0; row < rowCount; row++) {
     let length = queue.tryReadVarUInt();
     if (length === undefined) length = await queue.readVarUInt();
-    if (queue.available < length) await queue.fill(length);
-    const value = queue.take(length);
+    const value = queue.available >= length ? queue.take(length) : await queue.readBytes(length);
     if (total + length > bytes.length) {
       const grown = new Uint8Array(Math.max(bytes.length * 2, total + length));
       grown.set(bytes.subarray(0, total));
@@ -55,18 +56,28 @@ async function readStringColumn(queue: ByteQueue, rowCount: number): Promise<Str
   return { kind: 'string', offsets, bytes: bytes.subarray(0, total) };
 }
 
+/** An Array column: cumulative end offsets as UInt64, then the nested column of all values. */
+async function readListColumn(queue: ByteQueue, type: ListColumnType, rowCount: number): Promise<ListColumn> {
+  const ends = fixedWidthFromBytes('UInt64', await queue.readBytes(rowCount * 8), rowCount);
+  const offsets = new Int32Array(rowCount + 1);
+  ends.forEach((end, row) => (offsets[row + 1] = Number(end)));
+  const valueCount = offsets[rowCount]!;
+  switch (type) {
+    case 'Array(Float32)':
+      return { kind: 'float32-list', offsets, values: fixedWidthFromBytes('Float32', await queue.readBytes(valueCount * 4), valueCount) };
+    case 'Array(Float64)':
+      return { kind: 'float64-list', offsets, values: fixedWidthFromBytes('Float64', await queue.readBytes(valueCount * 8), valueCount) };
+    case 'Array(String)':
+      return { kind: 'string-list', offsets, values: await readStringColumn(queue, valueCount) };
+  }
+}
+
 async function readColumn(queue: ByteQueue, spec: ColumnSpec, rowCount: number): Promise<ColumnValues> {
   if (isFixedWidthType(spec.type)) {
     return fixedWidthFromBytes(spec.type, await queue.readBytes(rowCount * BYTES_PER_VALUE[spec.type]), rowCount);
   }
   if (spec.type === 'String') return readStringColumn(queue, rowCount);
-  // Array(Float32): cumulative end offsets as UInt64, then all values.
-  const ends = fixedWidthFromBytes('UInt64', await queue.readBytes(rowCount * 8), rowCount);
-  const offsets = new Int32Array(rowCount + 1);
-  ends.forEach((end, row) => (offsets[row + 1] = Number(end)));
-  const valueCount = offsets[rowCount]!;
-  const values = fixedWidthFromBytes('Float32', await queue.readBytes(valueCount * 4), valueCount);
-  return { kind: 'float32-list', offsets, values };
+  return readListColumn(queue, spec.type, rowCount);
 }
 
 async function throwIfServerError(queue: ByteQueue): Promise<void> {
@@ -113,12 +124,13 @@ function encodeString(value: string): Uint8Array {
   return out;
 }
 
-function encodeStringColumn(column: StringColumn, rowCount: number): Uint8Array {
-  let size = column.bytes.length;
-  for (let row = 0; row < rowCount; row++) size += varUIntLength(column.offsets[row + 1]! - column.offsets[row]!);
+/** Strings [first, end) of a column, each as its varint length and its bytes. */
+function encodeStringColumn(column: StringColumn, first: number, end: number): Uint8Array {
+  let size = column.offsets[end]! - column.offsets[first]!;
+  for (let row = first; row < end; row++) size += varUIntLength(column.offsets[row + 1]! - column.offsets[row]!);
   const out = new Uint8Array(size);
   let position = 0;
-  for (let row = 0; row < rowCount; row++) {
+  for (let row = first; row < end; row++) {
     const start = column.offsets[row]!;
     const end = column.offsets[row + 1]!;
     position = writeVarUInt(out, position, end - start);
@@ -128,13 +140,19 @@ function encodeStringColumn(column: StringColumn, rowCount: number): Uint8Array 
   return out;
 }
 
-function encodeColumnValues(values: ColumnValues, rowCount: number): Uint8Array[] {
-  if (!('kind' in values)) return [bytesOf(values)];
-  if (values.kind === 'string') return [encodeStringColumn(values, rowCount)];
+function encodeListColumn(values: ListColumn, rowCount: number): Uint8Array[] {
   const ends = new BigUint64Array(rowCount);
   const base = values.offsets[0]!;
+  const end = values.offsets[rowCount]!;
   for (let row = 0; row < rowCount; row++) ends[row] = BigInt(values.offsets[row + 1]! - base);
-  return [bytesOf(ends), bytesOf(values.values.subarray(base, values.offsets[rowCount]))];
+  const nested = values.kind === 'string-list' ? encodeStringColumn(values.values, base, end) : bytesOf(values.values.subarray(base, end));
+  return [bytesOf(ends), nested];
+}
+
+function encodeColumnValues(values: ColumnValues, rowCount: number): Uint8Array[] {
+  if (!('kind' in values)) return [bytesOf(values)];
+  if (values.kind === 'string') return [encodeStringColumn(values, 0, rowCount)];
+  return encodeListColumn(values, rowCount);
 }
 
 /** Encodes one batch as one Native block, as a list of byte chunks (fixed-width columns uncopied). */
