@@ -152,6 +152,13 @@ export interface EventStreamConsumer {
   /** Stops fetching these partitions until `resume()`; the batch being handled completes. */
   pause(partitions: readonly TopicPartitions[]): void;
   resume(partitions: readonly TopicPartitions[]): void;
+  /**
+   * Moves this member's position on one of its assigned partitions: the next message handed over
+   * is at `offset`; commits nothing. For a member that must see everything after a point it read
+   * itself (e.g. the log ends taken before a snapshot), which a reset to 'latest', resolved at some
+   * later fetch, does not promise. A rejoin resets positions again; re-seek from `onAssignment`.
+   */
+  seek(position: CommitPosition): void;
   /** Called after every (re)join with this member's new assignment. */
   onAssignment(listener: AssignmentListener): RemoveListener;
   /** Called when the consumer crashed after joining; a restart rejoins the group, without pauses. */

@@ -65,4 +65,26 @@ describe('InProcessEventStream', () => {
     expect(await stream.createAdmin().fetchTopicOffsets('events')).toEqual([{ partition: 0, earliest: '0', end: '3' }]);
     await consumer.stop();
   });
+
+  it('moves a member to the offset it seeks to, and refuses a partition it was not assigned', async () => {
+    const stream = new InProcessEventStream();
+    await stream.createAdmin().createTopics([{ topic: 'events', partitions: 1 }]);
+    const producer = stream.createProducer();
+    await producer.send('events', [{ key: 'a', value: '0' }, { key: 'a', value: '1' }, { key: 'a', value: '2' }]);
+    const consumer = stream.createConsumer({ groupId: 'g' });
+    await consumer.subscribe(['events']);
+    const seen: string[] = [];
+    await consumer.run(async ({ messages }) => {
+      seen.push(...messages.map((message) => message.value!.toString()));
+    });
+    consumer.seek({ topic: 'events', partition: 0, offset: '3' });
+    expect(() => consumer.seek({ topic: 'events', partition: 1, offset: '0' })).toThrow(EventStreamRequestError);
+    await producer.send('events', [{ key: 'a', value: '3' }]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    consumer.seek({ topic: 'events', partition: 0, offset: '1' });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    // The seek to the end skips nothing sent after it; a seek back reads again.
+    expect(seen).toEqual(['0', '1', '2', '3', '1', '2', '3']);
+    await consumer.stop();
+  });
 });

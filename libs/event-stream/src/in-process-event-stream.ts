@@ -231,6 +231,14 @@ class InProcessConsumer implements EventStreamConsumer {
     for (const { topic, partitions: numbers } of partitions) for (const partition of numbers) this.paused.delete(`${topic}/${partition}`);
   }
 
+  seek({ topic, partition, offset }: CommitPosition): void {
+    const context = { operation: 'seek', topic, groupId: this.groupId };
+    if (!this.running) throw new ConsumerNotRunningError('the consumer is not running', context);
+    const key = `${topic}/${partition}`;
+    if (!this.positions.has(key)) throw new EventStreamRequestError(`partition ${partition} is not assigned to this member`, context);
+    this.positions.set(key, Number(offset));
+  }
+
   onAssignment(listener: AssignmentListener): RemoveListener {
     this.assignmentListeners.add(listener);
     return () => this.assignmentListeners.delete(listener);
@@ -265,7 +273,8 @@ class InProcessConsumer implements EventStreamConsumer {
           if (position >= log.length) continue;
           const messages = log.slice(position, position + MAX_BATCH_MESSAGES);
           await handler({ topic, partition, messages });
-          this.positions.set(key, position + messages.length);
+          // A seek during the handler wins over the position the batch would have moved to.
+          if (this.positions.get(key) === position) this.positions.set(key, position + messages.length);
           delivered = true;
         }
       }

@@ -134,6 +134,19 @@ export class KafkaJsConsumer implements EventStreamConsumer {
     this.changeFetching('resume', partitions);
   }
 
+  seek({ topic, partition, offset }: CommitPosition): void {
+    const context = { operation: 'seek', topic, groupId: this.options.groupId };
+    if (!this.joined) {
+      throw new ConsumerNotRunningError(NOT_IN_GROUP, context);
+    }
+    try {
+      // Without auto-commit kafkajs only moves the in-memory position (applied at the next fetch).
+      this.consumer.seek({ topic, partition, offset });
+    } catch (error) {
+      throw classifyKafkaError(error, context);
+    }
+  }
+
   private changeFetching(operation: 'pause' | 'resume', partitions: readonly TopicPartitions[]): void {
     const context = { operation, topic: describeTopics(partitions), groupId: this.options.groupId };
     if (!this.joined) {

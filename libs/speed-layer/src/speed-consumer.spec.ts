@@ -21,6 +21,7 @@ function fakeStream() {
     commit: async () => undefined,
     pause: () => void fetching.push(false),
     resume: () => void fetching.push(true),
+    seek: () => undefined,
     onAssignment: () => () => undefined,
     onCrash: () => () => undefined,
     stop: async () => undefined,
