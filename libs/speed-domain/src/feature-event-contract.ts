@@ -10,10 +10,13 @@ import { assertEntityId, ENTITY_ID_MAX_BYTES, InvalidEntityIdError } from '@plat
 export const FEATURE_EVENT_SCHEMA_V1 = 'feature-event/v1';
 
 /** The largest time a JS Date holds: beyond it an event time cannot even be printed. */
-const MAX_EPOCH_MS = 8_640_000_000_000_000;
+export const MAX_EPOCH_MS = 8_640_000_000_000_000;
+
+/** The longest event id, in UTF-16 code units (zod's string length). */
+export const EVENT_ID_MAX_LENGTH = 128;
 
 // A lone surrogate (possible through a \uD800 escape) has no UTF-8 form: storing the string would change it.
-const LONE_SURROGATE = /\p{Cs}/u;
+export const LONE_SURROGATE = /\p{Cs}/u;
 const LONE_SURROGATE_MESSAGE = 'contains a lone UTF-16 surrogate, which has no UTF-8 form';
 const wellFormedString = () => z.string().refine((text) => !LONE_SURROGATE.test(text), LONE_SURROGATE_MESSAGE);
 
@@ -67,7 +70,7 @@ export const featureEventV1Schema = z
     schema: z.literal(FEATURE_EVENT_SCHEMA_V1),
     eventId: wellFormedString()
       .min(1)
-      .max(128)
+      .max(EVENT_ID_MAX_LENGTH)
       .meta({ description: 'Unique per model: a redelivered or re-sent event keeps its id and yields one prediction.' }),
     entityId,
     eventTime,
