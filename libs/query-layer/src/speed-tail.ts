@@ -2,8 +2,14 @@ import { type EpochMs, type SpeedPrediction } from '@platform/domain';
 import { type ModelServingState, RecentEventIds } from '@platform/query-domain';
 import { type ServingStateReader } from './serving-state-reader';
 
-/** Where the tail reads speed rows from (the store, through ServingStateReader). */
+/**
+ * Where the tail reads speed rows from: the store (ServingStateReader, a watermark poll), or with
+ * Kafka the speed layer's output topic (TopicSpeedRowSource). `scoredFrom` 0 asks for every row.
+ */
 export type SpeedRowSource = Pick<ServingStateReader, 'readSpeedRows'>;
+
+/** The row source for a new serving state's tail, given the store's; the store's itself by default. */
+export type SpeedRowSourceFactory = (model: string, store: SpeedRowSource) => SpeedRowSource;
 
 /**
  * Tails one model state's speed rows with a watermark poll: each poll reads the rows scored at or
