@@ -3,7 +3,7 @@ import { type ServingPointerRepository } from '@platform/clickhouse-store';
 import { type EpochMs, type ServingPointer, type SpeedPrediction } from '@platform/domain';
 import { BatchRunTableBuilder, ColdStartFallback, ModelServingState, type ServingState } from '@platform/query-domain';
 import { type ServingStateReader } from './serving-state-reader';
-import { SpeedTail } from './speed-tail';
+import { type SpeedRowSourceFactory, SpeedTail } from './speed-tail';
 
 /** pino-compatible: structured fields first, then the message. */
 export interface QueryLog {
@@ -21,6 +21,8 @@ export interface ServingStateSyncOptions {
   readonly speedOverlapMs: number;
   /** Bytes every model's serving state may take together. */
   readonly stateMaxBytes: number;
+  /** Where each new state's tail takes its speed rows from (the output topic); the store's poll when absent. */
+  readonly speedRowSources?: SpeedRowSourceFactory;
 }
 
 /** Hooks for metrics and live feeds. */
@@ -115,7 +117,7 @@ export class ServingStateSync {
     const table = builder.build();
     const aggregates = await this.reader.readSegmentAggregates(pointer);
     const state = new ModelServingState(pointer, table, new ColdStartFallback(aggregates, table.meanOutputs()), startedAt);
-    const tail = new SpeedTail(state, this.reader, this.options.speedOverlapMs);
+    const tail = new SpeedTail(state, this.options.speedRowSources?.(pointer.model, this.reader) ?? this.reader, this.options.speedOverlapMs);
     await tail.poll(this.now);
     this.serving.install(state);
     this.tails.set(pointer.model, tail);
