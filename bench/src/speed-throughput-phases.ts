@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
-import { ClickHouseEngine, type EngineConfig, FeatureEventRepository, ModelRegistryRepository, runMigrations, ServingPointerRepository, SpeedCatchUpRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
+import { ClickHouseEngine, type EngineConfig, FeatureEventRepository, ModelRegistryRepository, runMigrations, ServingPointerRepository, SpeedCatchUpRepository } from '@platform/clickhouse-store';
 import { CHURN_MODEL_NAME, churnFeatureEvents } from '@platform/demo-churn';
 import { type ConsumedMessage, createEventStreamConfig, type EventStream, KafkaJsEventStream } from '@platform/event-stream';
 import { ModelRegistry } from '@platform/model-package';
 import { DirectoryModelPackageStore } from '@platform/model-store';
 import { loadPlatformConfig } from '@platform/platform-config';
 import { type MicroBatchPolicy } from '@platform/speed-domain';
-import { CatchUpScoring, DeadLetterTopic, IngestFeatureEvents, type IngestOutcome, ServingModelCatalog, SpeedConsumer } from '@platform/speed-layer';
+import { CatchUpScoring, DeadLetterTopic, IngestFeatureEvents, type IngestOutcome, ServingModelCatalog, SpeedConsumer, SpeedTableWrites } from '@platform/speed-layer';
 import { TfjsModelRuntime } from '@platform/tfjs-runtime';
 import { pino } from 'pino';
 import { ensureDemoModel } from './demo-model-package';
@@ -204,19 +204,18 @@ async function speedConsumer(
     loadModel: async (model, version) => runtime.load((await registry.describe(model, version)).package.packageDir),
   });
   const deadLetters = new DeadLetterTopic(stream, `${options.topic}.dlq`);
-  const masterDataset = new FeatureEventRepository(engine);
-  const predictions = new SpeedPredictionRepository(engine);
+  const writes = new SpeedTableWrites(engine);
   const ingest = new IngestFeatureEvents({
     servingModels: () => catalog.servingModels(),
     manifests: () => catalog.manifests(),
-    masterDataset,
-    predictions,
+    masterDataset: writes,
+    predictions: writes,
     sendDeadLetters: (letters) => deadLetters.send(letters),
     allowedClockSkewMs,
   });
   const log = pino({ name: 'speed-bench', level: 'warn' }, pino.destination(2));
   const consumer = new SpeedConsumer(
-    { stream, ingest, catalog, catchUp: new CatchUpScoring({ masterDataset, predictions, catchUps: new SpeedCatchUpRepository(engine) }), deadLetters, log, onBatch },
+    { stream, ingest, catalog, catchUp: new CatchUpScoring({ masterDataset: new FeatureEventRepository(engine), predictions: writes, catchUps: new SpeedCatchUpRepository(engine) }), deadLetters, log, onBatch },
     { ...options, batching, retry: { initialMs: 200, maxMs: 30_000 } },
   );
   return { consumer, catalog, batching };

@@ -8,7 +8,9 @@ import {
   splitBatch,
   stringAt,
   stringBytesAt,
+  repeatedStringColumn,
   stringColumn,
+  StringColumnBuilder,
   stringListAt,
   stringListColumn,
 } from './column-batch';
@@ -83,5 +85,23 @@ describe('column batches', () => {
     );
     const short = { ...batch, columns: { ...batch.columns, score: Float32Array.of(1) } };
     expect(() => assertBatchMatches(specs, short)).toThrow(/score has 1 rows, the batch 4/);
+  });
+});
+
+describe('building string columns', () => {
+  it('encodes values one by one as stringColumn does, ASCII and not, growing past its first guess', () => {
+    const values = ['', 'a', 'ünïcødé 😀', 'x'.repeat(300), 'ascii then ü', '\u0000', 'b'];
+    const builder = new StringColumnBuilder(2, 1);
+    values.forEach((value) => builder.add(value));
+    expect(builder.size).toBe(values.length);
+    const built = builder.build();
+    expect(Array.from(built.offsets)).toEqual(Array.from(stringColumn(values).offsets));
+    expect(Buffer.from(built.bytes).equals(Buffer.from(stringColumn(values).bytes))).toBe(true);
+  });
+
+  it('repeats one value on every row', () => {
+    const column = repeatedStringColumn('churn', 3);
+    expect([0, 1, 2].map((row) => stringAt(column, row))).toEqual(['churn', 'churn', 'churn']);
+    expect(repeatedStringColumn('x', 0).offsets).toEqual(Int32Array.of(0));
   });
 });

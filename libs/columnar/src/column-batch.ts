@@ -140,3 +140,73 @@ export function assertBatchMatches(specs: readonly ColumnSpec[], batch: ColumnBa
     }
   }
 }
+
+/** The same value on every row, encoded once. */
+export function repeatedStringColumn(value: string, rows: number): StringColumn {
+  const bytes = encoder.encode(value);
+  const all = new Uint8Array(bytes.length * rows);
+  const offsets = new Int32Array(rows + 1);
+  for (let row = 0; row < rows; row++) {
+    all.set(bytes, row * bytes.length);
+    offsets[row + 1] = (row + 1) * bytes.length;
+  }
+  return { kind: 'string', offsets, bytes: all };
+}
+
+/**
+ * A StringColumn built one value at a time straight into one growing buffer: no byte array per
+ * value. Values are written as UTF-8 (a lone surrogate becomes U+FFFD, as with TextEncoder).
+ */
+export class StringColumnBuilder {
+  private bytes: Buffer;
+  private offsets: Int32Array;
+  private count = 0;
+  private length = 0;
+
+  constructor(expectedValues = 64, expectedBytesPerValue = 16) {
+    this.offsets = new Int32Array(expectedValues + 1);
+    this.bytes = Buffer.allocUnsafe(Math.max(64, expectedValues * expectedBytesPerValue));
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  add(value: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    this.reserve(value.length * 3);
+    let position = this.length;
+    const bytes = this.bytes;
+    // Short ASCII values (ids, names) are copied in JS, cheaper than a call into the encoder.
+    let index = 0;
+    for (; index < value.length; index++) {
+      const code = value.charCodeAt(index);
+      if (code >= 0x80) break;
+      bytes[position++] = code;
+    }
+    if (index < value.length) position += bytes.write(value.slice(index), position, 'utf8');
+    this.length = position;
+    this.push();
+  }
+
+  build(): StringColumn {
+    return { kind: 'string', offsets: this.offsets.subarray(0, this.count + 1), bytes: this.bytes.subarray(0, this.length) };
+  }
+
+  private reserve(extraBytes: number): void {
+    if (this.length + extraBytes > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.length + extraBytes));
+      this.bytes.copy(grown, 0, 0, this.length);
+      this.bytes = grown;
+    }
+  }
+
+  private push(): void {
+    if (this.count + 2 > this.offsets.length) {
+      const grown = new Int32Array(this.offsets.length * 2);
+      grown.set(this.offsets);
+      this.offsets = grown;
+    }
+    this.offsets[++this.count] = this.length;
+  }
+}

@@ -34,7 +34,7 @@ function harness(finishedBefore: EpochMs | undefined) {
         return events.filter((event) => event.entityId > afterEntityId && event.ingestedAt >= ingestedSince).slice(0, limit);
       },
     },
-    predictions: { insert: async () => undefined },
+    predictions: { insertPredictions: async () => undefined },
     catchUps: { record: async (entry) => void recorded.push(entry), firstFinishedAt: async () => finishedBefore },
     pageSize: 2,
     clock: () => 20_000,

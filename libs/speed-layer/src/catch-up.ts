@@ -1,5 +1,5 @@
-import { type EpochMs, type FeatureEvent, type SpeedPrediction } from '@platform/domain';
-import { EventScorer } from './event-scorer';
+import { type EpochMs, type FeatureEvent } from '@platform/domain';
+import { EventScorer, type ScoredEvents } from './event-scorer';
 import { type ServingModel } from './serving-model';
 
 export interface CatchUpDependencies {
@@ -12,9 +12,9 @@ export interface CatchUpDependencies {
     record(entry: { model: string; pointerAt: EpochMs; runId: string; modelVersion: string; dataCutoff: EpochMs; entities: number; at: EpochMs }): Promise<void>;
     firstFinishedAt(model: string, pointerAt: EpochMs): Promise<EpochMs | undefined>;
   };
-  readonly predictions: { insert(rows: readonly SpeedPrediction[]): Promise<void> };
+  readonly predictions: { insertPredictions(scored: readonly ScoredEvents[]): Promise<void> };
   /** Output topics: re-scored predictions are published like the ingested ones. */
-  readonly publishPredictions?: (rows: readonly SpeedPrediction[]) => Promise<void>;
+  readonly publishPredictions?: (scored: readonly ScoredEvents[]) => Promise<void>;
   /** Entities per page read, scored and written. */
   readonly pageSize?: number;
   readonly clock?: () => EpochMs;
@@ -81,12 +81,12 @@ export class CatchUpScoring {
       const events = await this.deps.masterDataset.latestPerEntityAfter(model, serving.dataCutoff, afterEntityId, this.pageSize, ingestedSince);
       if (events.length === 0) break;
       const result = await this.scorer.score(model, serving, events, this.clock());
-      if (result.rows.length > 0) {
-        await this.deps.predictions.insert(result.rows);
-        await this.deps.publishPredictions?.(result.rows);
+      if (result.events.length > 0) {
+        await this.deps.predictions.insertPredictions([result]);
+        await this.deps.publishPredictions?.([result]);
       }
       entities += events.length;
-      scored += result.rows.length;
+      scored += result.events.length;
       unscored += result.unscored;
       if (events.length < this.pageSize) break;
       afterEntityId = events[events.length - 1]!.entityId;

@@ -2,6 +2,7 @@ import { type FeatureEvent, type SpeedPrediction } from '@platform/domain';
 import { type ConsumedMessage } from '@platform/event-stream';
 import { type LoadedModel, parseModelManifest } from '@platform/model-package';
 import { type DeadLetterMessage, parseDeadLetterMessage } from '@platform/speed-domain';
+import { predictionRows } from './event-scorer';
 import { IngestFeatureEvents } from './ingest-feature-events';
 import { type ServingModel } from './serving-model';
 
@@ -61,14 +62,14 @@ function harness(serving: ServingModel | undefined, failAppend = false) {
     servingModels: () => new Map(serving === undefined ? [] : [['churn', serving]]),
     manifests: () => new Map([['churn', manifest]]),
     masterDataset: {
-      append: async (events) => {
+      appendEvents: async (events) => {
         calls.push('append');
         if (failAppend) throw new Error('ClickHouse is down');
         appended.push(...events);
       },
     },
-    predictions: { insert: async (rows) => void (calls.push('predict'), predicted.push(...rows)) },
-    publishPredictions: async (rows) => void calls.push(`publish ${rows.length}`),
+    predictions: { insertPredictions: async (scored) => void (calls.push('predict'), predicted.push(...scored.flatMap(predictionRows))) },
+    publishPredictions: async (scored) => void calls.push(`publish ${scored.map((part) => part.events.length).join(', ')}`),
     sendDeadLetters: async (messages) => void (calls.push('dead-letter'), deadLetters.push(...messages)),
     allowedClockSkewMs: 60_000,
     clock: () => NOW,

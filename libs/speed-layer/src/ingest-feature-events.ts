@@ -1,5 +1,5 @@
 import { type CommitPosition, commitPositionsAfter, type ConsumedMessage } from '@platform/event-stream';
-import { type EpochMs, type FeatureEvent, type SpeedPrediction } from '@platform/domain';
+import { type EpochMs, type FeatureEvent } from '@platform/domain';
 import { type ModelManifest } from '@platform/model-package';
 import {
   buildDeadLetterMessage,
@@ -9,19 +9,19 @@ import {
   isLateEvent,
   validateFeatureEvent,
 } from '@platform/speed-domain';
-import { EventScorer } from './event-scorer';
+import { EventScorer, type ScoredEvents } from './event-scorer';
 import { type ServingModel } from './serving-model';
-
 
 export interface IngestDependencies {
   /** By model name; a model absent here has no published run yet: its events are kept, not scored. */
   readonly servingModels: () => ReadonlyMap<string, ServingModel>;
   /** Manifests events are validated against (every deployed model, published or not). */
   readonly manifests: () => ReadonlyMap<string, ModelManifest>;
-  readonly masterDataset: { append(events: readonly FeatureEvent[]): Promise<void> };
-  readonly predictions: { insert(rows: readonly SpeedPrediction[]): Promise<void> };
+  readonly masterDataset: { appendEvents(events: readonly FeatureEvent[]): Promise<void> };
+  /** `speed_predictions`: each model's scored events, as columns. */
+  readonly predictions: { insertPredictions(scored: readonly ScoredEvents[]): Promise<void> };
   /** Output topics (PredictionTopics): resolves once the broker has the written predictions. */
-  readonly publishPredictions?: (rows: readonly SpeedPrediction[]) => Promise<void>;
+  readonly publishPredictions?: (scored: readonly ScoredEvents[]) => Promise<void>;
   /** Resolves once the broker has the dead letters (they must be durable before offsets move). */
   readonly sendDeadLetters: (messages: readonly DeadLetterMessage[]) => Promise<void>;
   readonly allowedClockSkewMs: number;
@@ -66,7 +66,9 @@ export class IngestFeatureEvents {
     for (const message of messages) {
       const validation = validateFeatureEvent(message.value, { now, allowedClockSkewMs: this.deps.allowedClockSkewMs, manifests });
       if (validation.ok) {
-        valid.push({ ...validation.event, source: { topic: message.topic, partition: message.partition, offset: message.offset }, ingestedAt: now });
+        const { model, entityId, eventId, eventTime, numericFeatures, categoricalFeatures } = validation.event;
+        const source = { topic: message.topic, partition: message.partition, offset: message.offset };
+        valid.push({ model, entityId, eventId, eventTime, numericFeatures, categoricalFeatures, source, ingestedAt: now });
       } else {
         deadLetters.push(buildDeadLetterMessage(message, validation, now));
         deadLettered[validation.reason] = (deadLettered[validation.reason] ?? 0) + 1;
@@ -74,11 +76,11 @@ export class IngestFeatureEvents {
     }
     const { events, dropped } = dedupeRedeliveries(valid);
     if (deadLetters.length > 0) await this.deps.sendDeadLetters(deadLetters);
-    if (events.length > 0) await this.deps.masterDataset.append(events);
+    if (events.length > 0) await this.deps.masterDataset.appendEvents(events);
     const scoring = await this.score(events, now);
-    if (scoring.rows.length > 0) {
-      await this.deps.predictions.insert(scoring.rows);
-      await this.deps.publishPredictions?.(scoring.rows);
+    if (scoring.scored > 0) {
+      await this.deps.predictions.insertPredictions(scoring.byModel);
+      await this.deps.publishPredictions?.(scoring.byModel);
     }
     return {
       positions: commitPositionsAfter(messages),
@@ -93,7 +95,7 @@ export class IngestFeatureEvents {
   }
 
   /** Scores each model's on-time events with its serving version, one tensor per model. */
-  private async score(events: readonly FeatureEvent[], now: EpochMs): Promise<{ rows: SpeedPrediction[]; scored: number; late: number; unscored: number }> {
+  private async score(events: readonly FeatureEvent[], now: EpochMs): Promise<{ byModel: ScoredEvents[]; scored: number; late: number; unscored: number }> {
     const servingModels = this.deps.servingModels();
     const byModel = new Map<string, FeatureEvent[]>();
     let late = 0;
@@ -108,12 +110,14 @@ export class IngestFeatureEvents {
         else modelEvents.push(event);
       }
     }
-    const rows: SpeedPrediction[] = [];
+    const scoredByModel: ScoredEvents[] = [];
+    let scored = 0;
     for (const [model, modelEvents] of byModel) {
-      const scored = await this.scorer.score(model, servingModels.get(model)!, modelEvents, now);
-      rows.push(...scored.rows);
-      unscored += scored.unscored;
+      const result = await this.scorer.score(model, servingModels.get(model)!, modelEvents, now);
+      scoredByModel.push(result);
+      scored += result.events.length;
+      unscored += result.unscored;
     }
-    return { rows, scored: rows.length, late, unscored };
+    return { byModel: scoredByModel, scored, late, unscored };
   }
 }

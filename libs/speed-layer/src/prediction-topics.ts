@@ -1,6 +1,6 @@
-import { type SpeedPrediction } from '@platform/domain';
 import { type EventStream, type EventStreamProducer, type OutgoingMessage } from '@platform/event-stream';
 import { type ModelManifest } from '@platform/model-package';
+import { type ScoredEvents } from './event-scorer';
 
 export const SPEED_PREDICTION_SCHEMA = 'speed-prediction/v1';
 
@@ -44,27 +44,29 @@ export class PredictionTopics {
     return this.topicsByModel.size === 0 ? Promise.resolve() : this.producer.disconnect();
   }
 
-  /** Resolves once the broker has every message. */
-  async publish(rows: readonly SpeedPrediction[]): Promise<void> {
+  /** Resolves once the broker has every message. Models without an output topic cost nothing here. */
+  async publish(scored: readonly ScoredEvents[]): Promise<void> {
     const byTopic = new Map<string, OutgoingMessage[]>();
     const manifests = this.manifests();
-    for (const row of rows) {
-      const topic = this.topicsByModel.get(row.model);
-      const manifest = manifests.get(row.model);
+    for (const part of scored) {
+      const topic = this.topicsByModel.get(part.model);
+      const manifest = manifests.get(part.model);
       if (topic === undefined || manifest === undefined) continue;
-      const message: SpeedPredictionMessage = {
-        schema: SPEED_PREDICTION_SCHEMA,
-        model: row.model,
-        modelVersion: row.modelVersion,
-        entityId: row.entityId,
-        eventId: row.eventId,
-        eventTime: row.eventTime,
-        outputs: Object.fromEntries(manifest.outputs.map((output, index) => [output.name, row.outputs[index]!])),
-        scoredAt: row.scoredAt,
-      };
       const messages = byTopic.get(topic) ?? [];
-      messages.push({ key: row.entityId, value: JSON.stringify(message) });
       byTopic.set(topic, messages);
+      part.events.forEach((event, row) => {
+        const message: SpeedPredictionMessage = {
+          schema: SPEED_PREDICTION_SCHEMA,
+          model: part.model,
+          modelVersion: part.modelVersion,
+          entityId: event.entityId,
+          eventId: event.eventId,
+          eventTime: event.eventTime,
+          outputs: Object.fromEntries(manifest.outputs.map((output, index) => [output.name, part.outputs[row * part.width + index]!])),
+          scoredAt: part.scoredAt,
+        };
+        messages.push({ key: event.entityId, value: JSON.stringify(message) });
+      });
     }
     await Promise.all([...byTopic].map(([topic, messages]) => this.producer.send(topic, messages)));
   }

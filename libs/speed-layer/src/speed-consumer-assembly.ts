@@ -1,10 +1,11 @@
-import { type ClickHouseEngine, FeatureEventRepository, SpeedCatchUpRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
-import { type SpeedPrediction } from '@platform/domain';
+import { type ClickHouseEngine, FeatureEventRepository, SpeedCatchUpRepository } from '@platform/clickhouse-store';
 import { type EventStream } from '@platform/event-stream';
 import { CatchUpScoring } from './catch-up';
 import { IngestFeatureEvents } from './ingest-feature-events';
 import { PredictionTopics } from './prediction-topics';
+import { type ScoredEvents } from './event-scorer';
 import { type ServingModelCatalog } from './serving-model-catalog';
+import { SpeedTableWrites } from './speed-table-writes';
 import { DeadLetterTopic, SpeedConsumer, type SpeedConsumerDependencies, type SpeedConsumerOptions, type SpeedLog } from './speed-consumer';
 
 export interface SpeedConsumerParts {
@@ -22,26 +23,30 @@ export interface SpeedConsumerParts {
 
 /**
  * The speed layer's consumer wired to ClickHouse and the event stream: ingest, catch-up, dead
- * letters and output topics sharing one set of repositories. What the service, the tests and the
+ * letters and output topics sharing one writer of the speed tables. What the service, the tests and the
  * benchmark run.
  */
 export function createSpeedConsumer(parts: SpeedConsumerParts, options: SpeedConsumerOptions): SpeedConsumer {
   const { engine, stream, catalog } = parts;
-  const masterDataset = new FeatureEventRepository(engine);
-  const predictions = new SpeedPredictionRepository(engine);
+  const writes = new SpeedTableWrites(engine);
   const deadLetters = new DeadLetterTopic(stream, parts.deadLetterTopic);
   const outputs = new PredictionTopics(stream, parts.outputTopics, () => catalog.manifests());
-  const publishPredictions = (rows: readonly SpeedPrediction[]) => outputs.publish(rows);
+  const publishPredictions = (scored: readonly ScoredEvents[]) => outputs.publish(scored);
   const ingest = new IngestFeatureEvents({
     servingModels: () => catalog.servingModels(),
     manifests: () => catalog.manifests(),
-    masterDataset,
-    predictions,
+    masterDataset: writes,
+    predictions: writes,
     publishPredictions,
     sendDeadLetters: (letters) => deadLetters.send(letters),
     allowedClockSkewMs: parts.allowedClockSkewMs,
   });
-  const catchUp = new CatchUpScoring({ masterDataset, predictions, publishPredictions, catchUps: new SpeedCatchUpRepository(engine) });
+  const catchUp = new CatchUpScoring({
+    masterDataset: new FeatureEventRepository(engine),
+    predictions: writes,
+    publishPredictions,
+    catchUps: new SpeedCatchUpRepository(engine),
+  });
   return new SpeedConsumer(
     {
       stream,
