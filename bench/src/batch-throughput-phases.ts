@@ -231,7 +231,13 @@ async function ioCeiling(engine: ClickHouseEngine, spec: PhaseSpec): Promise<IoC
       await output.writePredictions(
         deployment.model,
         runId,
-        { rowCount: chunk.rowCount, entityIds: chunk.entityIds, outputs: constantOutputs.subarray(0, chunk.rowCount * outputCount), outputCount },
+        {
+          rowCount: chunk.rowCount,
+          entityIds: chunk.entityIds,
+          outputs: constantOutputs.subarray(0, chunk.rowCount * outputCount),
+          outputCount,
+          segmentValues: deployment.segmentColumns.map((column) => chunk.segments[column]!),
+        },
         Date.now(),
       );
       writeSeconds += secondsSince(writeStart);

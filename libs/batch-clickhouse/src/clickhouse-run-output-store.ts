@@ -1,7 +1,7 @@
 import { type RejectedRow, type RunOutputStore, type ScoredRows, type SegmentAggregate } from '@platform/batch-domain';
 import { BatchPredictionRepository, type ClickHouseEngine, quoteBytes, sql, trustedSql } from '@platform/clickhouse-store';
 import { bulkColumnarIoFor } from '@platform/clickhouse-bulk-io';
-import { type BulkColumnarIo, type ColumnSpec, type Float32ListColumn, type StringColumn } from '@platform/columnar';
+import { type BulkColumnarIo, type ColumnSpec, type Float32ListColumn, type StringColumn, type StringListColumn } from '@platform/columnar';
 
 const PREDICTION_COLUMNS: readonly ColumnSpec[] = [
   { name: 'model', type: 'String' },
@@ -9,6 +9,7 @@ const PREDICTION_COLUMNS: readonly ColumnSpec[] = [
   { name: 'entity_id', type: 'String' },
   { name: 'outputs', type: 'Array(Float32)' },
   { name: 'scored_at', type: 'UInt64' },
+  { name: 'segment_values', type: 'Array(String)' },
 ];
 
 const encoder = new TextEncoder();
@@ -30,6 +31,28 @@ function outputLists(rows: ScoredRows): Float32ListColumn {
   const offsets = new Int32Array(rows.rowCount + 1);
   for (let row = 0; row <= rows.rowCount; row++) offsets[row] = row * rows.outputCount;
   return { kind: 'float32-list', offsets, values: rows.outputs.subarray(0, rows.rowCount * rows.outputCount) };
+}
+
+/** Row i's list holds row i of each segment column, in the columns' order. */
+function segmentLists(segments: readonly StringColumn[], rowCount: number): StringListColumn {
+  const offsets = new Int32Array(rowCount + 1);
+  for (let row = 0; row <= rowCount; row++) offsets[row] = row * segments.length;
+  if (segments.length === 1) return { kind: 'string-list', offsets, values: segments[0]! };
+  const valueOffsets = new Int32Array(rowCount * segments.length + 1);
+  let bytes = 0;
+  for (let row = 0; row < rowCount; row++) {
+    for (const [index, column] of segments.entries()) {
+      bytes += column.offsets[row + 1]! - column.offsets[row]!;
+      valueOffsets[row * segments.length + index + 1] = bytes;
+    }
+  }
+  const values = new Uint8Array(bytes);
+  for (let row = 0; row < rowCount; row++) {
+    for (const [index, column] of segments.entries()) {
+      values.set(column.bytes.subarray(column.offsets[row], column.offsets[row + 1]), valueOffsets[row * segments.length + index]);
+    }
+  }
+  return { kind: 'string-list', offsets, values: { kind: 'string', offsets: valueOffsets, bytes: values } };
 }
 
 /** A run's predictions (bulk port), rejects and segment aggregates in ClickHouse, one partition per run. */
@@ -56,6 +79,7 @@ export class ClickHouseRunOutputStore implements RunOutputStore {
             entity_id: rows.entityIds,
             outputs: outputLists(rows),
             scored_at: new BigUint64Array(rows.rowCount).fill(BigInt(scoredAt)),
+            segment_values: segmentLists(rows.segmentValues, rows.rowCount),
           },
         },
       ],

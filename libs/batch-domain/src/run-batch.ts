@@ -193,7 +193,9 @@ export class RunBatch {
         },
         async ({ rowCount, outcome }) => {
           await timed('write', async () => {
-            await this.deps.output.writePredictions(deployment.model, runId, { ...outcome.scored, outputCount: model.manifest.outputs.length }, this.clock());
+            const { segments, ...scored } = outcome.scored;
+            const segmentValues = deployment.segmentColumns.map((column) => segments[column]!);
+            await this.deps.output.writePredictions(deployment.model, runId, { ...scored, outputCount: model.manifest.outputs.length, segmentValues }, this.clock());
             // A broken source can reject every row: the report counts them all, the table keeps a sample.
             const stored = outcome.rejects.slice(0, Math.max(0, REJECTS_STORED_PER_RUN - rejectsStored));
             rejectsStored += stored.length;

@@ -7,6 +7,8 @@ export interface ScoredRows {
   readonly entityIds: StringColumn;
   readonly outputs: Float32Array;
   readonly outputCount: number;
+  /** The deployment's segment columns, in its order: stored with each prediction for segment filters. */
+  readonly segmentValues: readonly StringColumn[];
 }
 
 export interface RejectedRow {

@@ -15,7 +15,7 @@ describe.each(ENGINE_KINDS)('recovery of interrupted runs on %s', (kind) => {
     const runs = new BatchRunRepository(engine());
     const output = new ClickHouseRunOutputStore(engine());
     await runs.record({ runId: 'killed', model: 'churn', modelVersion: '1.0.0', status: 'running', startedAt: 1, finishedAt: 0, updatedAt: 1, rows: 0, dataCutoff: 0, report: '', error: '' });
-    await output.writePredictions('churn', 'killed', { rowCount: 2, entityIds: stringColumn(['a', 'b']), outputs: Float32Array.of(0.5, 0.25), outputCount: 1 }, 1);
+    await output.writePredictions('churn', 'killed', { rowCount: 2, entityIds: stringColumn(['a', 'b']), outputs: Float32Array.of(0.5, 0.25), outputCount: 1, segmentValues: [] }, 1);
 
     const lock = new FileRunLock(mkdtempSync(join(tmpdir(), 'locks-')));
     const recovered = await createRecoverInterruptedRuns({ engine: engine(), lock }).execute('churn');
