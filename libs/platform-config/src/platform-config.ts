@@ -65,7 +65,8 @@ export const environmentSchema = z.object({
   QUERY_POINTER_POLL_MS: z.coerce.number().int().min(10).default(1_000).describe('ms between reads of the serving pointer (publishes and rollbacks reach the query layer within it plus a load)'),
   QUERY_SPEED_POLL_MS: z.coerce.number().int().min(10).default(200).describe('ms between two tail polls of speed predictions (a speed row is served within it plus a poll)'),
   QUERY_SPEED_OVERLAP_MS: z.coerce.number().int().min(0).default(5_000).describe('ms of speed rows each tail poll re-reads (rows become visible out of scored-at order)'),
-  QUERY_STATE_MAX_BYTES: z.coerce.number().int().min(1_048_576).default(1_073_741_824).describe('bytes the in-memory serving state of all models may take; a run beyond it is not loaded'),
+  QUERY_STATE_MAX_BYTES: z.coerce.number().int().min(1_048_576).default(1_073_741_824).describe('bytes the in-memory serving state of all models may take; a run beyond it is served from ClickHouse through an LRU cache'),
+  QUERY_STORE_BACKED_CACHE_ENTRIES: z.coerce.number().int().min(1).default(100_000).describe('entities whose batch row (or its absence) a model served from ClickHouse keeps in its LRU cache (about 400 bytes each)'),
   QUERY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1_024).default(4_194_304).describe('largest query layer request body in bytes (413 beyond it); 10,000 ids fit in the default'),
   QUERY_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(1_000).describe('query layer requests per second per API key, sustained (429 beyond it)'),
   QUERY_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(2_000).describe('query layer requests an API key may make at once above its sustained rate'),
@@ -112,6 +113,7 @@ export interface PlatformConfig {
     readonly speedPollMs: number;
     readonly speedOverlapMs: number;
     readonly stateMaxBytes: number;
+    readonly storeBackedCacheEntries: number;
     readonly bodyLimitBytes: number;
     readonly rateLimit: { readonly perSecond: number; readonly burst: number };
     readonly requestLogSampleRate: number;
@@ -181,6 +183,7 @@ export function loadPlatformConfig(environment: NodeJS.ProcessEnv = process.env)
       speedPollMs: env.QUERY_SPEED_POLL_MS,
       speedOverlapMs: env.QUERY_SPEED_OVERLAP_MS,
       stateMaxBytes: env.QUERY_STATE_MAX_BYTES,
+      storeBackedCacheEntries: env.QUERY_STORE_BACKED_CACHE_ENTRIES,
       bodyLimitBytes: env.QUERY_BODY_LIMIT_BYTES,
       rateLimit: { perSecond: env.QUERY_RATE_LIMIT_PER_SECOND, burst: env.QUERY_RATE_LIMIT_BURST },
       requestLogSampleRate: env.QUERY_REQUEST_LOG_SAMPLE_RATE,

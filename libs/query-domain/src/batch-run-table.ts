@@ -94,12 +94,17 @@ export function compareRanked(scoreA: number, idA: string, scoreB: number, idB: 
   return idA < idB ? -1 : idA > idB ? 1 : 0;
 }
 
+/** Where a bulk read of a run puts its rows. */
+export interface RunRowSink {
+  append(entityId: string, outputs: ArrayLike<number>, scoredAt: EpochMs): void;
+}
+
 /**
  * Builds a BatchRunTable row by row from a bulk read, growing typed arrays by doubling and
  * checking the memory budget as it grows, so a run too large for the budget is refused before it
  * takes the memory.
  */
-export class BatchRunTableBuilder {
+export class BatchRunTableBuilder implements RunRowSink {
   private readonly rowByEntity = new Map<string, number>();
   private outputOffsets = new Int32Array(1025);
   private outputValues = new Float32Array(1024);
@@ -140,6 +145,8 @@ export class BatchRunTableBuilder {
     const outputValues = this.outputValues.slice(0, values);
     const scoredAt = this.scoredAtByRow.slice(0, rows);
     const bytes = this.idBytes + outputOffsets.byteLength + outputValues.byteLength + scoredAt.byteLength;
+    // A run that never grew the first arrays was not checked yet.
+    assertWithinBudget(this.budget, bytes, `run ${this.runId} of model ${this.model} (${rows} rows)`);
     return new BatchRunTable(this.model, this.runId, this.rowByEntity, outputOffsets, outputValues, scoredAt, bytes);
   }
 

@@ -6,3 +6,6 @@ export * from './cold-start-fallback';
 export * from './served-prediction';
 export * from './model-serving-state';
 export * from './serving-state';
+export * from './lru-cache';
+export * from './run-output-means';
+export * from './store-backed-model-state';

@@ -2,7 +2,7 @@ import { type BatchPrediction, mergePrediction, type ServingPointer, type SpeedP
 import fc from 'fast-check';
 import { BatchRunTableBuilder } from './batch-run-table';
 import { ColdStartFallback } from './cold-start-fallback';
-import { ModelServingState } from './model-serving-state';
+import { InMemoryModelState } from './model-serving-state';
 
 const MODEL = 'churn';
 const UNLIMITED = { limitBytes: Number.MAX_SAFE_INTEGER, usedElsewhereBytes: 0 };
@@ -24,11 +24,11 @@ function speed(entityId: string, eventId: string, eventTime: number, modelVersio
   };
 }
 
-function stateOf(current: ServingPointer, batchRows: readonly BatchPrediction[], loadedAt = 10_000): ModelServingState {
+function stateOf(current: ServingPointer, batchRows: readonly BatchPrediction[], loadedAt = 10_000): InMemoryModelState {
   const builder = new BatchRunTableBuilder(MODEL, current.runId, UNLIMITED);
   for (const row of batchRows) builder.append(row.entityId, row.outputs, row.scoredAt);
   const table = builder.build();
-  return new ModelServingState(current, table, new ColdStartFallback([], table.meanOutputs()), loadedAt);
+  return new InMemoryModelState(current, table, new ColdStartFallback([], table.meanOutputs()), loadedAt);
 }
 
 describe('ModelServingState', () => {

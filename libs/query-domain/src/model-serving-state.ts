@@ -1,10 +1,11 @@
-import { type EpochMs, mergePrediction, type ServingPointer, type SpeedPrediction } from '@platform/domain';
+import { type BatchPrediction, type EpochMs, mergePrediction, type ServingPointer, type SpeedPrediction } from '@platform/domain';
 import { type BatchRunTable, compareRanked } from './batch-run-table';
 import { type ColdStartFallback, type SegmentAttributes } from './cold-start-fallback';
 import { type PredictionSource, type ServedPrediction } from './served-prediction';
 import { SpeedOverlay } from './speed-overlay';
 
-const SPEED_WINNER_BYTES = 400;
+/** Estimated heap cost of one speed winner or cached row (an object with an array), kept high. */
+export const SPEED_WINNER_BYTES = 400;
 
 /** Where a ranked page ends: the next page starts after this score and entity id. */
 export interface RankCursor {
@@ -41,14 +42,19 @@ export interface ModelSummary {
   readonly estimatedBytes: number;
 }
 
-const SCORE_BINS = 10;
+export const SCORE_BINS = 10;
 
-interface Ranked {
+/** A position in the ranked order. */
+export interface Ranked {
   readonly score: number;
   readonly entityId: string;
 }
 
-function scoreOf(outputs: readonly number[]): number {
+/** Segment attributes by entity id, as a bulk lookup carries them. */
+export type SegmentsById = Readonly<Record<string, SegmentAttributes>>;
+
+/** The score pages are ranked by: the first output; none or NaN ranks last. */
+export function scoreOf(outputs: readonly number[]): number {
   const score = outputs[0];
   return score === undefined || Number.isNaN(score) ? -Infinity : score;
 }
@@ -56,22 +62,43 @@ function scoreOf(outputs: readonly number[]): number {
 /**
  * Everything one model serves under one current run: the run's batch predictions, the speed
  * predictions that can win under it, and the cold-start fallback. A new run gets a new state,
- * built aside and swapped in whole, so an answer never mixes runs. Only the speed overlay changes
- * after the swap (the tail offers rows to it).
+ * built aside and swapped in whole, so an answer never mixes runs. Only the speed overlay (and a
+ * store-backed state's cache) changes after the swap (the tail offers rows to it).
+ *
+ * Two kinds: `InMemoryModelState` holds the whole run and answers synchronously;
+ * `StoreBackedModelState` (a run over the memory budget) reads batch rows from the store through
+ * an LRU cache and answers with a promise when it must read. Both answer through `merge`, so the
+ * merge rule is applied the same way whatever holds the rows.
  */
-export class ModelServingState {
+export abstract class ModelServingState {
   readonly speed: SpeedOverlay;
   private speedAsOfMs: EpochMs;
 
   constructor(
     readonly pointer: ServingPointer,
-    readonly batch: BatchRunTable,
     readonly fallback: ColdStartFallback,
     readonly loadedAt: EpochMs,
   ) {
     this.speed = new SpeedOverlay(pointer);
     this.speedAsOfMs = loadedAt;
   }
+
+  /** True when the run's batch rows are read from the store on demand (the run is over the memory budget). */
+  abstract readonly storeBacked: boolean;
+  /** Rows of the current run, held in memory or in the store. */
+  abstract readonly batchRowCount: number;
+  abstract readonly estimatedBytes: number;
+  abstract answer(entityId: string, segment?: SegmentAttributes): ServedPrediction | Promise<ServedPrediction>;
+  /** Answers in the order asked. */
+  abstract answerMany(entityIds: readonly string[], segments?: SegmentsById): ServedPrediction[] | Promise<ServedPrediction[]>;
+  /**
+   * Known entities ranked by their merged score (first output), highest first, ties by entity id,
+   * optionally only those answered by one source. Keyset pages: a cursor is a position in that
+   * order, so paging stays stable while answers change (an entity whose score moved is seen at its
+   * new place or not at all, never twice on one walk through unchanged entities).
+   */
+  abstract rankedPage(limit: number, after?: RankCursor, source?: RankedSource): RankedPage | Promise<RankedPage>;
+  abstract summary(): ModelSummary | Promise<ModelSummary>;
 
   get model(): string {
     return this.pointer.model;
@@ -91,28 +118,115 @@ export class ModelServingState {
     this.speedAsOfMs = Math.max(this.speedAsOfMs, asOf);
   }
 
+  /**
+   * The answer of an entity a speed row answers, known without its batch row (an eligible speed
+   * row always wins); undefined for an entity without one.
+   */
+  speedAnswer(entityId: string): ServedPrediction | undefined {
+    return this.speed.winner(entityId) === undefined ? undefined : this.merge(entityId, undefined);
+  }
+
+  /** The merged answer given the run's row of the entity (undefined: the run has none). */
+  protected merge(entityId: string, batchRow: BatchPrediction | undefined, segment?: SegmentAttributes): ServedPrediction {
+    const speedWinner = this.speed.winner(entityId);
+    const merged = mergePrediction(this.pointer, batchRow, speedWinner === undefined ? [] : [speedWinner]);
+    const run = { runId: this.pointer.runId, modelVersion: this.pointer.modelVersion, dataCutoff: this.pointer.dataCutoff };
+    const freshness = { batchLoadedAt: this.loadedAt, speedAsOf: this.speedAsOfMs };
+    if (merged === undefined) {
+      const fallback = this.fallback.answer(segment);
+      return {
+        model: this.model,
+        entityId,
+        source: 'fallback',
+        fallback: fallback.basis,
+        ...run,
+        outputs: fallback.outputs,
+        scoredAt: null,
+        eventId: null,
+        eventTime: null,
+        freshness,
+      };
+    }
+    return {
+      model: this.model,
+      entityId,
+      source: merged.source,
+      fallback: null,
+      ...run,
+      outputs: merged.outputs,
+      scoredAt: merged.scoredAt,
+      eventId: merged.source === 'speed' ? merged.eventId : null,
+      eventTime: merged.source === 'speed' ? merged.eventTime : null,
+      freshness,
+    };
+  }
+
+  /** The speed winners ranked after the cursor (none when only batch answers are asked for). */
+  protected speedRankedAfter(after: RankCursor | undefined, source: RankedSource | undefined): Ranked[] {
+    const ranked: Ranked[] = [];
+    if (source === 'batch') return ranked;
+    for (const entityId of this.speed.entityIds()) {
+      const score = scoreOf(this.speed.winner(entityId)!.outputs);
+      if (isAfter(score, entityId, after)) ranked.push({ score, entityId });
+    }
+    return ranked.sort((a, b) => compareRanked(a.score, a.entityId, b.score, b.entityId));
+  }
+
+  protected summaryWith(countsBySource: ModelSummary['countsBySource'], scoreDistribution: readonly ScoreBin[]): ModelSummary {
+    return {
+      model: this.model,
+      runId: this.pointer.runId,
+      modelVersion: this.pointer.modelVersion,
+      dataCutoff: this.pointer.dataCutoff,
+      pointerAction: this.pointer.action,
+      pointerAt: this.pointer.at,
+      countsBySource,
+      scoreDistribution,
+      freshness: { batchLoadedAt: this.loadedAt, speedAsOf: this.speedAsOfMs },
+      estimatedBytes: this.estimatedBytes,
+    };
+  }
+}
+
+export type RankedSource = Exclude<PredictionSource, 'fallback'>;
+
+/** True when (score, entityId) ranks after the cursor (always, without one). */
+export function isAfter(score: number, entityId: string, after: RankCursor | undefined): boolean {
+  return after === undefined || compareRanked(score, entityId, after.score, after.entityId) > 0;
+}
+
+/** A model whose whole current run is held in memory (a BatchRunTable): every answer is synchronous. */
+export class InMemoryModelState extends ModelServingState {
+  readonly storeBacked = false;
+
+  constructor(
+    pointer: ServingPointer,
+    readonly batch: BatchRunTable,
+    fallback: ColdStartFallback,
+    loadedAt: EpochMs,
+  ) {
+    super(pointer, fallback, loadedAt);
+  }
+
+  get batchRowCount(): number {
+    return this.batch.rowCount;
+  }
+
   /** The run's compact table plus an estimate for the speed winners (objects, a few hundred bytes each). */
   get estimatedBytes(): number {
     return this.batch.estimatedBytes + this.speed.size * SPEED_WINNER_BYTES;
   }
 
-  /**
-   * Known entities ranked by their merged score (first output), highest first, ties by entity id,
-   * optionally only those answered by one source. Keyset pages: a cursor is a position in that
-   * order, so paging stays stable while answers change (an entity whose score moved is seen at its
-   * new place or not at all, never twice on one walk through unchanged entities).
-   */
-  rankedPage(limit: number, after?: RankCursor, source?: Exclude<PredictionSource, 'fallback'>): RankedPage {
-    const isAfter = (score: number, entityId: string): boolean =>
-      after === undefined || compareRanked(score, entityId, after.score, after.entityId) > 0;
-    const speedRanked: Ranked[] = [];
-    if (source !== 'batch') {
-      for (const entityId of this.speed.entityIds()) {
-        const score = scoreOf(this.speed.winner(entityId)!.outputs);
-        if (isAfter(score, entityId)) speedRanked.push({ score, entityId });
-      }
-      speedRanked.sort((a, b) => compareRanked(a.score, a.entityId, b.score, b.entityId));
-    }
+  answer(entityId: string, segment?: SegmentAttributes): ServedPrediction {
+    return this.merge(entityId, this.batch.get(entityId), segment);
+  }
+
+  answerMany(entityIds: readonly string[], segments?: SegmentsById): ServedPrediction[] {
+    return entityIds.map((id) => this.merge(id, this.batch.get(id), segments?.[id]));
+  }
+
+  rankedPage(limit: number, after?: RankCursor, source?: RankedSource): RankedPage {
+    const speedRanked = this.speedRankedAfter(after, source);
     const { entityIds, order } = this.batch.ranking();
     let position = source === 'speed' ? order.length : this.firstBatchPositionAfter(after);
     let speedIndex = 0;
@@ -148,18 +262,7 @@ export class ModelServingState {
       scores.push(this.batch.scoreAt(row));
     }
     for (const entityId of this.speed.entityIds()) scores.push(scoreOf(this.speed.winner(entityId)!.outputs));
-    return {
-      model: this.model,
-      runId: this.pointer.runId,
-      modelVersion: this.pointer.modelVersion,
-      dataCutoff: this.pointer.dataCutoff,
-      pointerAction: this.pointer.action,
-      pointerAt: this.pointer.at,
-      countsBySource: { batch: batchAnswered, speed: this.speed.size },
-      scoreDistribution: binScores(scores.filter(Number.isFinite)),
-      freshness: { batchLoadedAt: this.loadedAt, speedAsOf: this.speedAsOfMs },
-      estimatedBytes: this.estimatedBytes,
-    };
+    return this.summaryWith({ batch: batchAnswered, speed: this.speed.size }, binScores(scores.filter(Number.isFinite)));
   }
 
   private firstBatchPositionAfter(after: RankCursor | undefined): number {
@@ -175,40 +278,6 @@ export class ModelServingState {
     }
     return low;
   }
-
-  answer(entityId: string, segment?: SegmentAttributes): ServedPrediction {
-    const speedWinner = this.speed.winner(entityId);
-    const merged = mergePrediction(this.pointer, this.batch.get(entityId), speedWinner === undefined ? [] : [speedWinner]);
-    const run = { runId: this.pointer.runId, modelVersion: this.pointer.modelVersion, dataCutoff: this.pointer.dataCutoff };
-    const freshness = { batchLoadedAt: this.loadedAt, speedAsOf: this.speedAsOfMs };
-    if (merged === undefined) {
-      const fallback = this.fallback.answer(segment);
-      return {
-        model: this.model,
-        entityId,
-        source: 'fallback',
-        fallback: fallback.basis,
-        ...run,
-        outputs: fallback.outputs,
-        scoredAt: null,
-        eventId: null,
-        eventTime: null,
-        freshness,
-      };
-    }
-    return {
-      model: this.model,
-      entityId,
-      source: merged.source,
-      fallback: null,
-      ...run,
-      outputs: merged.outputs,
-      scoredAt: merged.scoredAt,
-      eventId: merged.source === 'speed' ? merged.eventId : null,
-      eventTime: merged.source === 'speed' ? merged.eventTime : null,
-      freshness,
-    };
-  }
 }
 
 function binScores(scores: readonly number[]): ScoreBin[] {
@@ -219,11 +288,38 @@ function binScores(scores: readonly number[]): ScoreBin[] {
     if (score < low) low = score;
     if (score > high) high = score;
   }
-  const width = (high - low) / SCORE_BINS;
+  const binning = new ScoreBinning(low, high);
   const counts = new Array<number>(SCORE_BINS).fill(0);
-  for (const score of scores) {
-    const bin = width === 0 ? 0 : Math.min(SCORE_BINS - 1, Math.floor((score - low) / width));
-    counts[bin]!++;
+  for (const score of scores) counts[binning.binOf(binning.keyOf(score))]!++;
+  return binning.bins(counts);
+}
+
+/**
+ * Ten equal bins between the lowest and the highest merged score. `keyOf` is the unclamped bin
+ * key, floor((score - low) / width): a store can count rows by that key with the same float
+ * operations (Float64 in JavaScript and in ClickHouse), so its counts land in the same bins.
+ */
+export class ScoreBinning {
+  readonly width: number;
+
+  constructor(
+    readonly low: number,
+    readonly high: number,
+  ) {
+    this.width = (high - low) / SCORE_BINS;
   }
-  return counts.map((count, bin) => ({ from: low + bin * width, to: bin === SCORE_BINS - 1 ? high : low + (bin + 1) * width, count }));
+
+  keyOf(score: number): number {
+    return this.width === 0 ? 0 : Math.floor((score - this.low) / this.width);
+  }
+
+  /** The bin of a key; the highest score's key (one past the last bin) belongs to the last bin. */
+  binOf(key: number): number {
+    return Math.min(SCORE_BINS - 1, key);
+  }
+
+  bins(counts: readonly number[]): ScoreBin[] {
+    const { low, high, width } = this;
+    return counts.map((count, bin) => ({ from: low + bin * width, to: bin === SCORE_BINS - 1 ? high : low + (bin + 1) * width, count }));
+  }
 }

@@ -2,7 +2,7 @@ import { type ServingPointer } from '@platform/domain';
 import fc from 'fast-check';
 import { BatchRunTableBuilder, compareRanked } from './batch-run-table';
 import { ColdStartFallback } from './cold-start-fallback';
-import { type RankCursor, ModelServingState } from './model-serving-state';
+import { type RankCursor, InMemoryModelState } from './model-serving-state';
 
 const POINTER: ServingPointer = { model: 'm', runId: 'r', modelVersion: '1', dataCutoff: 0, action: 'publish', at: 1, actor: 't' };
 
@@ -20,7 +20,7 @@ describe('ModelServingState.rankedPage', () => {
           const builder = new BatchRunTableBuilder('m', 'r', { limitBytes: 1e9, usedElsewhereBytes: 0 });
           for (const [id, s] of batchRows) builder.append(id, [s], 1);
           const table = builder.build();
-          const state = new ModelServingState(POINTER, table, new ColdStartFallback([], []), 0);
+          const state = new InMemoryModelState(POINTER, table, new ColdStartFallback([], []), 0);
           speedRows.forEach(([id, s], index) =>
             state.offerSpeed({
               model: 'm',

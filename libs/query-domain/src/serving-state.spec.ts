@@ -1,14 +1,14 @@
 import { BatchRunTableBuilder } from './batch-run-table';
 import { ColdStartFallback } from './cold-start-fallback';
-import { ModelServingState } from './model-serving-state';
+import { InMemoryModelState } from './model-serving-state';
 import { ServingState, UnknownModelError } from './serving-state';
 
-function stateOf(model: string, runId: string, score: number): ModelServingState {
+function stateOf(model: string, runId: string, score: number): InMemoryModelState {
   const builder = new BatchRunTableBuilder(model, runId, { limitBytes: 1e9, usedElsewhereBytes: 0 });
   builder.append('a', [score], 1);
   const table = builder.build();
   const pointer = { model, runId, modelVersion: '1', dataCutoff: 0, action: 'publish' as const, at: 1, actor: 't' };
-  return new ModelServingState(pointer, table, new ColdStartFallback([], table.meanOutputs()), 5);
+  return new InMemoryModelState(pointer, table, new ColdStartFallback([], table.meanOutputs()), 5);
 }
 
 describe('ServingState', () => {

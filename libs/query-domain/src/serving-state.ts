@@ -41,7 +41,7 @@ export class ServingState {
     return bytes;
   }
 
-  answer(model: string, entityId: string, segment?: SegmentAttributes): ServedPrediction {
+  answer(model: string, entityId: string, segment?: SegmentAttributes): ServedPrediction | Promise<ServedPrediction> {
     return this.require(model).answer(entityId, segment);
   }
 }

@@ -1,11 +1,11 @@
 import { type ServingPointer, type SpeedPrediction } from '@platform/domain';
-import { BatchRunTableBuilder, ColdStartFallback, ModelServingState } from '@platform/query-domain';
+import { BatchRunTableBuilder, ColdStartFallback, InMemoryModelState } from '@platform/query-domain';
 import { type LiveEvent, LiveFeed } from './live-feed';
 
-function stateOf(model: string): ModelServingState {
+function stateOf(model: string): InMemoryModelState {
   const pointer: ServingPointer = { model, runId: 'r1', modelVersion: '1', dataCutoff: 0, action: 'publish', at: 5, actor: 't' };
   const table = new BatchRunTableBuilder(model, 'r1', { limitBytes: 1e9, usedElsewhereBytes: 0 }).build();
-  return new ModelServingState(pointer, table, new ColdStartFallback([], []), 0);
+  return new InMemoryModelState(pointer, table, new ColdStartFallback([], []), 0);
 }
 
 const row: SpeedPrediction = {

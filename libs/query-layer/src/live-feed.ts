@@ -35,7 +35,7 @@ export class LiveFeed implements ServingStateObserver {
 
   speedChanged(state: ModelServingState, rows: readonly SpeedPrediction[]): void {
     if (!this.events.observed) return;
-    for (const row of rows) this.events.next({ type: 'prediction', model: state.model, prediction: state.answer(row.entityId) });
+    for (const row of rows) this.events.next({ type: 'prediction', model: state.model, prediction: state.speedAnswer(row.entityId)! });
   }
 
   close(): void {

@@ -1,7 +1,8 @@
 import { type BulkColumnarIo, type ColumnSpec, float32ListAt, type StringColumn, stringAt, type Float32ListColumn } from '@platform/columnar';
 import { type ClickHouseEngine, SegmentAggregateRepository, sql, type StoredSegmentAggregate } from '@platform/clickhouse-store';
 import { type CurrentRun, type EpochMs, type ServingPointer, type SpeedPrediction } from '@platform/domain';
-import { type BatchRunTableBuilder } from '@platform/query-domain';
+import { type RunRowSink } from '@platform/query-domain';
+import { ClickHouseRunRowStore } from './clickhouse-run-row-store';
 
 const RUN_COLUMNS: readonly ColumnSpec[] = [
   { name: 'entity_id', type: 'String' },
@@ -29,16 +30,19 @@ const ROWS_PER_BATCH = 65_536;
  */
 export class ServingStateReader {
   private readonly segments: SegmentAggregateRepository;
+  /** A run's rows read on demand, for a run over the memory budget. */
+  readonly runRows: ClickHouseRunRowStore;
 
   constructor(
     private readonly engine: ClickHouseEngine,
     private readonly bulk: BulkColumnarIo,
   ) {
     this.segments = new SegmentAggregateRepository(engine);
+    this.runRows = new ClickHouseRunRowStore(engine, bulk);
   }
 
-  /** Appends every row of the pointer's run to the builder (which enforces the memory budget). */
-  async readRun(pointer: ServingPointer, builder: BatchRunTableBuilder): Promise<void> {
+  /** Appends every row of the pointer's run to the sink (a table builder enforces the memory budget). */
+  async readRun(pointer: ServingPointer, builder: RunRowSink): Promise<void> {
     const batches = this.bulk.read({
       query: sql`SELECT entity_id, outputs, scored_at FROM ${this.engine.table('batch_predictions')}
                  WHERE run_id = ${pointer.runId} AND model = ${pointer.model}`,

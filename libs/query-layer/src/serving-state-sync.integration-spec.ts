@@ -7,13 +7,13 @@ import {
 } from '@platform/clickhouse-store';
 import { ENGINE_KINDS, useTestEngine } from '@platform/clickhouse-store/testing';
 import { type BatchPrediction, type SpeedPrediction } from '@platform/domain';
-import { ServingState } from '@platform/query-domain';
+import { type SegmentAttributes, type ServedPrediction, ServingState } from '@platform/query-domain';
 import { ServingStateReader } from './serving-state-reader';
 import { type QueryLog, type ServingStateObserver, ServingStateSync, type ServingStateSyncOptions } from './serving-state-sync';
 
 const MODEL = 'churn';
 const ENTITIES = 5_000;
-const OPTIONS: ServingStateSyncOptions = { pointerPollMs: 100, speedPollMs: 100, speedOverlapMs: 2_000, stateMaxBytes: 256 * 1024 * 1024 };
+const OPTIONS: ServingStateSyncOptions = { pointerPollMs: 100, speedPollMs: 100, speedOverlapMs: 2_000, stateMaxBytes: 256 * 1024 * 1024, storeBackedCacheEntries: 1_000 };
 
 /** Scores that tell runs apart: run-1 answers k/8192, run-2 answers 1 - k/8192 (exact in Float32). */
 function runRows(runId: string, count: number): BatchPrediction[] {
@@ -37,6 +37,13 @@ function speed(entityId: string, eventId: string, eventTime: number, modelVersio
     scoredAt: Date.now(),
     source: { topic: 'features', partition: 0, offset: String(eventTime) },
   };
+}
+
+/** These runs fit the budget, so every answer is synchronous. */
+function answerInMemory(serving: ServingState, entityId: string, segment?: SegmentAttributes): ServedPrediction {
+  const answer = serving.answer(MODEL, entityId, segment);
+  if (answer instanceof Promise) throw new Error(`model ${MODEL} is store-backed; expected it in memory`);
+  return answer;
 }
 
 const silentLog: QueryLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -122,8 +129,8 @@ describe.each(ENGINE_KINDS)('ServingStateSync on %s', (kind) => {
     expect(sync.ready).toBe(false);
     await sync.start();
     expect(sync.ready).toBe(true);
-    expect(serving.require(MODEL).batch.rowCount).toBe(ENTITIES);
-    expect(serving.answer(MODEL, 'customer-4096')).toMatchObject({
+    expect(serving.require(MODEL).batchRowCount).toBe(ENTITIES);
+    expect(answerInMemory(serving, 'customer-4096')).toMatchObject({
       source: 'batch',
       runId: 'run-1',
       modelVersion: '1.0.0',
@@ -131,9 +138,9 @@ describe.each(ENGINE_KINDS)('ServingStateSync on %s', (kind) => {
       outputs: [0.5],
       scoredAt: 1_000,
     });
-    expect(serving.answer(MODEL, 'newcomer', { region: 'north' })).toMatchObject({ source: 'fallback', fallback: 'segment', outputs: [0.125] });
+    expect(answerInMemory(serving, 'newcomer', { region: 'north' })).toMatchObject({ source: 'fallback', fallback: 'segment', outputs: [0.125] });
     const globalMean = (ENTITIES - 1) / 2 / 8192;
-    const global = serving.answer(MODEL, 'newcomer', { region: 'south' });
+    const global = answerInMemory(serving, 'newcomer', { region: 'south' });
     expect(global).toMatchObject({ source: 'fallback', fallback: 'global' });
     expect(global.outputs[0]).toBeCloseTo(globalMean, 6);
   });
@@ -154,12 +161,12 @@ describe.each(ENGINE_KINDS)('ServingStateSync on %s', (kind) => {
     const fresh = speed('customer-1', 'fresh', 20_000, '1.0.0', 0.25);
     await speedRows.insert([fresh]);
     const written = Date.now();
-    await eventually(() => expect(serving.answer(MODEL, 'customer-1')).toMatchObject({ source: 'speed', eventId: 'fresh', outputs: [0.25] }));
+    await eventually(() => expect(answerInMemory(serving, 'customer-1')).toMatchObject({ source: 'speed', eventId: 'fresh', outputs: [0.25] }));
     expect(Date.now() - written).toBeLessThanOrEqual(1_000);
     await speedRows.insert([{ ...fresh, scoredAt: Date.now() }]); // a redelivery
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(changes).toEqual(['fresh']);
-    expect(serving.answer(MODEL, 'customer-1').freshness.speedAsOf).toBeGreaterThan(written);
+    expect(answerInMemory(serving, 'customer-1').freshness.speedAsOf).toBeGreaterThan(written);
   });
 
   it('swaps to a newly published run whole, then back on rollback, never mixing runs', async () => {
@@ -170,7 +177,7 @@ describe.each(ENGINE_KINDS)('ServingStateSync on %s', (kind) => {
     const samples: { runId: string; score: number; k: number }[] = [];
     const sampler = setInterval(() => {
       for (const k of [0, 1234, 4999]) {
-        const answer = serving.answer(MODEL, `customer-${k}`);
+        const answer = answerInMemory(serving, `customer-${k}`);
         if (answer.source === 'batch') samples.push({ runId: answer.runId, score: answer.outputs[0]!, k });
       }
     }, 1);
@@ -178,11 +185,11 @@ describe.each(ENGINE_KINDS)('ServingStateSync on %s', (kind) => {
       await pointers.append({ model: MODEL, runId: 'run-2', modelVersion: '2.0.0', dataCutoff: 15_000, action: 'publish', actor: 'test' });
       await eventually(() => expect(serving.require(MODEL).pointer.runId).toBe('run-2'));
       // Under run-2 (version 2.0.0, cut-off 15,000) the version-2 row written earlier now wins.
-      expect(serving.answer(MODEL, 'customer-1')).toMatchObject({ source: 'speed', eventId: 'other-version', runId: 'run-2' });
-      expect(serving.answer(MODEL, 'newcomer', { region: 'north' }).outputs).toEqual([0.875]);
+      expect(answerInMemory(serving, 'customer-1')).toMatchObject({ source: 'speed', eventId: 'other-version', runId: 'run-2' });
+      expect(answerInMemory(serving, 'newcomer', { region: 'north' }).outputs).toEqual([0.875]);
       await pointers.append({ model: MODEL, runId: 'run-1', modelVersion: '1.0.0', dataCutoff: 10_000, action: 'rollback', actor: 'test' });
       await eventually(() => expect(serving.require(MODEL).pointer.runId).toBe('run-1'));
-      expect(serving.answer(MODEL, 'customer-1')).toMatchObject({ source: 'speed', eventId: 'fresh', runId: 'run-1' });
+      expect(answerInMemory(serving, 'customer-1')).toMatchObject({ source: 'speed', eventId: 'fresh', runId: 'run-1' });
     } finally {
       clearInterval(sampler);
     }
@@ -198,19 +205,24 @@ describe.each(ENGINE_KINDS)('ServingStateSync on %s', (kind) => {
     const second = new ServingState();
     await startSync(second).start();
     for (const id of ['customer-0', 'customer-1', 'customer-4999', 'newcomer']) {
-      const { freshness: _a, ...before } = first.answer(MODEL, id);
-      const { freshness: _b, ...after } = second.answer(MODEL, id);
+      const { freshness: _a, ...before } = answerInMemory(first, id);
+      const { freshness: _b, ...after } = answerInMemory(second, id);
       expect(after).toEqual(before);
     }
   });
 
-  it('refuses a run over the memory budget and keeps serving the previous one', async () => {
+  it('serves a run over the memory budget from the store, and is ready', async () => {
     const serving = new ServingState();
     const log = recordingLog();
     const sync = startSync(serving, { stateMaxBytes: 100_000 }, log);
     await sync.start();
-    expect(sync.ready).toBe(false);
-    expect(serving.get(MODEL)).toBeUndefined();
-    expect(log.errors.join('\n')).toMatch(/run run-1 of model churn failed; the model is not served yet/);
+    expect(sync.ready).toBe(true);
+    expect(log.errors).toEqual([]);
+    const state = serving.require(MODEL);
+    expect(state.storeBacked).toBe(true);
+    expect(state.batchRowCount).toBe(ENTITIES);
+    const answer = serving.answer(MODEL, 'customer-4096');
+    expect(answer).toBeInstanceOf(Promise);
+    expect(await answer).toMatchObject({ source: 'batch', runId: 'run-1', outputs: [4096 / 8192] });
   });
 });

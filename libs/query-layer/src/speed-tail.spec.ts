@@ -1,5 +1,5 @@
 import { type CurrentRun, type ServingPointer, type SpeedPrediction } from '@platform/domain';
-import { BatchRunTableBuilder, ColdStartFallback, ModelServingState } from '@platform/query-domain';
+import { BatchRunTableBuilder, ColdStartFallback, InMemoryModelState } from '@platform/query-domain';
 import { SpeedTail, type SpeedRowSource } from './speed-tail';
 
 const POINTER: ServingPointer = { model: 'churn', runId: 'r', modelVersion: '1', dataCutoff: 0, action: 'publish', at: 1, actor: 't' };
@@ -28,9 +28,9 @@ class VisibleRows implements SpeedRowSource {
   }
 }
 
-function emptyState(): ModelServingState {
+function emptyState(): InMemoryModelState {
   const table = new BatchRunTableBuilder('churn', 'r', { limitBytes: 1e9, usedElsewhereBytes: 0 }).build();
-  return new ModelServingState(POINTER, table, new ColdStartFallback([], []), 0);
+  return new InMemoryModelState(POINTER, table, new ColdStartFallback([], []), 0);
 }
 
 describe('SpeedTail', () => {

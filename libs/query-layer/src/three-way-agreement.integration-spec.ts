@@ -61,13 +61,16 @@ function normalized(prediction: MergedPrediction): object {
 describe.each(ENGINE_KINDS)('merge rule, serving state and SQL view agree on %s', (kind) => {
   const engine = useTestEngine(kind);
 
-  it('for generated histories', async () => {
+  it.each([
+    ['held in memory', 'mem', 64 * 1024 * 1024],
+    ['read from the store (every run over a 1-byte budget)', 'store', 1],
+  ])('for generated histories, runs %s', async (_mode, modelPrefix, stateMaxBytes) => {
     const serving = new ServingState();
     const sync = new ServingStateSync(
       serving,
       new ServingPointerRepository(engine()),
       new ServingStateReader(engine(), bulkColumnarIoFor(engine())),
-      { pointerPollMs: 1_000, speedPollMs: 1_000, speedOverlapMs: 5_000, stateMaxBytes: 64 * 1024 * 1024 },
+      { pointerPollMs: 1_000, speedPollMs: 1_000, speedOverlapMs: 5_000, stateMaxBytes, storeBackedCacheEntries: 4 },
       silentLog,
     );
     let historyNumber = 0;
@@ -75,7 +78,7 @@ describe.each(ENGINE_KINDS)('merge rule, serving state and SQL view agree on %s'
     await fc.assert(
       fc.asyncProperty(history, async ({ batch, steps }) => {
         historyNumber++;
-        const models = [`m${historyNumber}_x`, `m${historyNumber}_y`];
+        const models = [`${modelPrefix}${historyNumber}_x`, `${modelPrefix}${historyNumber}_y`];
         const pointers = new ServingPointerRepository(engine());
         const batchRows: BatchPrediction[] = models.flatMap((model) =>
           RUNS.flatMap((run) =>
@@ -137,7 +140,7 @@ describe.each(ENGINE_KINDS)('merge rule, serving state and SQL view agree on %s'
           }
           for (const entityId of ENTITIES) {
             const expected = byRule.find((row) => row.entityId === entityId);
-            const answer = serving.answer(model, entityId);
+            const answer = await serving.answer(model, entityId);
             const inMemory =
               answer.source === 'fallback'
                 ? undefined

@@ -10,6 +10,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export class QueryMetrics implements ServingStateObserver {
   private readonly loadSeconds: Histogram<'model'>;
   private readonly speedChanges: Counter<'model'>;
+  private readonly cacheHits: Counter<'model'>;
+  private readonly cacheMisses: Counter<'model'>;
 
   constructor(registry: Registry, serving: ServingState, now: () => number = Date.now) {
     const perModel = (read: (state: ModelServingState) => number) =>
@@ -19,10 +21,10 @@ export class QueryMetrics implements ServingStateObserver {
       };
     new Gauge({
       name: 'query_state_batch_rows',
-      help: "Rows of each model's current run held in memory",
+      help: "Rows of each model's current run (held in memory, or in ClickHouse for a store-backed model)",
       labelNames: ['model'],
       registers: [registry],
-      collect: perModel((state) => state.batch.rowCount),
+      collect: perModel((state) => state.batchRowCount),
     });
     new Gauge({
       name: 'query_state_speed_entities',
@@ -45,9 +47,29 @@ export class QueryMetrics implements ServingStateObserver {
       registers: [registry],
       collect: perModel((state) => (now() - state.speedAsOf) / 1000),
     });
+    new Gauge({
+      name: 'query_store_backed_models',
+      help: 'Models whose current run is over the memory budget and served from ClickHouse through an LRU cache',
+      registers: [registry],
+      collect(this: Gauge) {
+        this.set(serving.models().filter((state) => state.storeBacked).length);
+      },
+    });
+    this.cacheHits = new Counter({
+      name: 'query_store_backed_cache_hits_total',
+      help: "Entities a store-backed model answered from its LRU cache of batch rows",
+      labelNames: ['model'],
+      registers: [registry],
+    });
+    this.cacheMisses = new Counter({
+      name: 'query_store_backed_cache_misses_total',
+      help: 'Entities a store-backed model read from ClickHouse (not in its LRU cache)',
+      labelNames: ['model'],
+      registers: [registry],
+    });
     this.loadSeconds = new Histogram({
       name: 'query_state_load_seconds',
-      help: 'Time to load a run into memory (bulk read, aggregates, eligible speed rows)',
+      help: 'Time to load a run (bulk read into memory, or one pass for a store-backed model; aggregates, eligible speed rows)',
       labelNames: ['model'],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry],
@@ -66,5 +88,10 @@ export class QueryMetrics implements ServingStateObserver {
 
   speedChanged(state: ModelServingState, rows: readonly SpeedPrediction[]): void {
     this.speedChanges.inc({ model: state.model }, rows.length);
+  }
+
+  cacheLookups(model: string, hits: number, misses: number): void {
+    if (hits > 0) this.cacheHits.inc({ model }, hits);
+    if (misses > 0) this.cacheMisses.inc({ model }, misses);
   }
 }

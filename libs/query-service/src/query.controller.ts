@@ -1,5 +1,5 @@
 import { PlatformError } from '@platform/domain';
-import { type ModelSummary, type ServedPrediction, ServingState } from '@platform/query-domain';
+import { type ModelSummary, type RankedPage, type ServedPrediction, ServingState } from '@platform/query-domain';
 import { LiveFeed, ServingStateSync } from '@platform/query-layer';
 import { PlatformErrorFilter, RequireScope, ZodValidationPipe } from '@platform/service-kit';
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, type MessageEvent, Param, Post, Query, Sse, UseFilters, UseGuards } from '@nestjs/common';
@@ -26,12 +26,28 @@ export function servedModelState(serving: ServingState, sync: ServingStateSync, 
   return serving.require(model);
 }
 
+interface LookupResponse {
+  readonly predictions: ServedPrediction[];
+}
+
+interface RankingResponse {
+  readonly predictions: ServedPrediction[];
+  readonly nextCursor: string | null;
+}
+
+function rankingResponse(page: RankedPage): RankingResponse {
+  return { predictions: page.predictions, nextCursor: page.next === null ? null : encodeRankCursor(page.next) };
+}
+
 /** A model's live feed as Server-Sent Events: `prediction` carries the merged prediction, `run` the new current run. */
 export function liveMessages(feed: LiveFeed, model: string): Observable<MessageEvent> {
   return feed.stream(model).pipe(map((event) => ({ type: event.type, data: event.type === 'prediction' ? event.prediction : event })));
 }
 
-/** Merged predictions from the in-memory serving state; every route needs a read key. */
+/**
+ * Merged predictions from the serving state (in memory, or read from the store for a run over the
+ * memory budget: a store outage is then a 503 with retry-after); every route needs a read key.
+ */
 @ApiTags('predictions')
 @ApiSecurity('api-key')
 @RequireScope('read')
@@ -59,7 +75,7 @@ export class QueryController {
   predict(
     @Param(new ZodValidationPipe(entityParams, 'path')) { model, entityId }: z.infer<typeof entityParams>,
     @Query(new ZodValidationPipe(segmentQuery, 'query')) segment: z.infer<typeof segmentQuery>,
-  ): ServedPrediction {
+  ): ServedPrediction | Promise<ServedPrediction> {
     return this.stateOf(model).answer(entityId, segment);
   }
 
@@ -75,9 +91,10 @@ export class QueryController {
   lookup(
     @Param(new ZodValidationPipe(modelParams, 'path')) { model }: z.infer<typeof modelParams>,
     @Body(new ZodValidationPipe(lookupBody, 'body')) body: LookupBody,
-  ): { predictions: ServedPrediction[] } {
-    const state = this.stateOf(model);
-    return { predictions: body.ids.map((id) => state.answer(id, body.segments?.[id])) };
+  ): LookupResponse | Promise<LookupResponse> {
+    // Synchronous for a model held in memory: no promise on the hot path.
+    const predictions = this.stateOf(model).answerMany(body.ids, body.segments);
+    return predictions instanceof Promise ? predictions.then((answers) => ({ predictions: answers })) : { predictions };
   }
 
   @Get('ranking')
@@ -98,15 +115,15 @@ export class QueryController {
   ranking(
     @Param(new ZodValidationPipe(modelParams, 'path')) { model }: z.infer<typeof modelParams>,
     @Query(new ZodValidationPipe(rankingQuery, 'query')) query: z.infer<typeof rankingQuery>,
-  ): { predictions: ServedPrediction[]; nextCursor: string | null } {
+  ): RankingResponse | Promise<RankingResponse> {
     const page = this.stateOf(model).rankedPage(query.limit, query.after, query.source);
-    return { predictions: page.predictions, nextCursor: page.next === null ? null : encodeRankCursor(page.next) };
+    return page instanceof Promise ? page.then(rankingResponse) : rankingResponse(page);
   }
 
   @Get('summary')
   @ApiOperation({ summary: 'The current run, counts by source, merged score distribution and freshness of both layers' })
   @ApiParam({ name: 'model' })
-  summary(@Param(new ZodValidationPipe(modelParams, 'path')) { model }: z.infer<typeof modelParams>): ModelSummary {
+  summary(@Param(new ZodValidationPipe(modelParams, 'path')) { model }: z.infer<typeof modelParams>): ModelSummary | Promise<ModelSummary> {
     return this.stateOf(model).summary();
   }
 
