@@ -1,5 +1,14 @@
 import { type CurrentRun, type SpeedPrediction } from '@platform/domain';
-import { InProcessEventStream } from '@platform/event-stream';
+import {
+  type AssignmentListener,
+  type BatchHandler,
+  type CommitPosition,
+  type ConsumerCrashListener,
+  type EventStream,
+  type EventStreamConsumer,
+  EventStreamUnavailableError,
+  InProcessEventStream,
+} from '@platform/event-stream';
 import { SPEED_PREDICTION_SCHEMA } from './speed-prediction-message';
 import { type QueryLog } from './serving-state-sync';
 import { type SpeedRowSource } from './speed-tail';
@@ -141,4 +150,93 @@ describe('SpeedTopicFeed and TopicSpeedRowSource', () => {
     expect(feed.live).toBe(true);
     expect(log.infos.filter((text) => text.includes('live'))).toHaveLength(1);
   });
+
+  it('falls back to the store when the consumer crashes, and after the rejoin seeks to the new log ends and reads the store once more', async () => {
+    const scripted = scriptedStream();
+    const log = recordingLog();
+    const feed = new SpeedTopicFeed(scripted.stream, { topicsByModel: new Map([['churn', TOPIC]]), groupId: 'g', restartDelayMs: 50, readerIdleMs: 10_000 }, log, now);
+    feeds.push(feed);
+    await feed.start();
+    expect(scripted.seeks).toEqual([{ topic: TOPIC, partition: 0, offset: '7' }]);
+    const store = fakeStore([row('a', 2_000, 90_000)]);
+    const source = topicSpeedRowSources(feed, { reconcileIntervalMs: 30_000, overlapMs: 5_000 }, { topic: 0, store: 0 }, now)('churn', store);
+    await source.readSpeedRows('churn', CURRENT, 0);
+    await scripted.deliver(message('b', 3_000, 95_000));
+    expect((await source.readSpeedRows('churn', CURRENT, 85_000)).map((r) => r.entityId)).toEqual(['b']);
+
+    scripted.crash(true);
+    expect(feed.live).toBe(false);
+    // Delivered while down (before the rejoin's seek): not buffered; the store has it.
+    await scripted.deliver(message('c', 3_000, 96_000));
+    await source.readSpeedRows('churn', CURRENT, 91_000);
+    await source.readSpeedRows('churn', CURRENT, 91_000);
+    expect(store.reads).toEqual([0, 85_000, 85_000]);
+    expect(log.warnings.filter((text) => text.includes('unavailable'))).toHaveLength(1);
+
+    scripted.ends = '12';
+    scripted.join();
+    await settled();
+    expect(feed.live).toBe(true);
+    expect(scripted.seeks.at(-1)).toEqual({ topic: TOPIC, partition: 0, offset: '12' });
+    await source.readSpeedRows('churn', CURRENT, 91_000);
+    expect(store.reads).toHaveLength(4);
+    await scripted.deliver(message('d', 3_000, 97_000));
+    expect((await source.readSpeedRows('churn', CURRENT, 91_000)).map((r) => r.entityId)).toEqual(['d']);
+    expect(store.reads).toHaveLength(4);
+  });
 });
+
+/** A consumer the test drives: joins (one partition), crashes, deliveries; records seeks. */
+function scriptedStream() {
+  const assignmentListeners: AssignmentListener[] = [];
+  const crashListeners: ConsumerCrashListener[] = [];
+  let handler: BatchHandler | undefined;
+  let offset = 0;
+  const scripted = {
+    ends: '7',
+    seeks: [] as CommitPosition[],
+    join: () => assignmentListeners.forEach((listener) => listener([{ topic: TOPIC, partitions: [0] }])),
+    crash: (restarting: boolean) =>
+      crashListeners.forEach((listener) => listener(new EventStreamUnavailableError('connection refused', { operation: 'consume', groupId: 'g' }), restarting)),
+    deliver: (value: string) => handler!({ topic: TOPIC, partition: 0, messages: [{ topic: TOPIC, partition: 0, offset: String(offset++), key: null, value: Buffer.from(value), headers: {}, timestamp: 0 }] }),
+    stream: undefined as unknown as EventStream,
+  };
+  const consumer: EventStreamConsumer = {
+    connect: async () => undefined,
+    subscribe: async () => undefined,
+    run: async (runHandler) => {
+      handler = runHandler;
+      scripted.join();
+      return [{ topic: TOPIC, partitions: [0] }];
+    },
+    commit: async () => undefined,
+    pause: () => undefined,
+    resume: () => undefined,
+    seek: (position) => void scripted.seeks.push(position),
+    onAssignment: (listener) => {
+      assignmentListeners.push(listener);
+      return () => undefined;
+    },
+    onCrash: (listener) => {
+      crashListeners.push(listener);
+      return () => undefined;
+    },
+    stop: async () => undefined,
+  };
+  const unused = (): never => {
+    throw new Error('not used');
+  };
+  scripted.stream = {
+    createConsumer: () => consumer,
+    createProducer: unused,
+    createAdmin: () => ({
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      createTopics: unused,
+      deleteTopics: unused,
+      fetchCommittedOffsets: unused,
+      fetchTopicOffsets: async () => [{ partition: 0, earliest: '0', end: scripted.ends }],
+    }),
+  };
+  return scripted;
+}
