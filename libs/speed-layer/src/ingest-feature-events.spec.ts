@@ -53,14 +53,14 @@ const event = (eventId: string, eventTime: number, tenure: number, model = 'chur
   features: { tenure, plan: 'pro' },
 });
 
-function harness(serving: ServingModel | undefined, failAppend = false) {
+function harness(serving: ServingModel | undefined, failAppend = false, manifests = () => new Map([['churn', manifest]])) {
   const calls: string[] = [];
   const appended: FeatureEvent[] = [];
   const predicted: SpeedPrediction[] = [];
   const deadLetters: DeadLetterMessage[] = [];
   const ingest = new IngestFeatureEvents({
     servingModels: () => new Map(serving === undefined ? [] : [['churn', serving]]),
-    manifests: () => new Map([['churn', manifest]]),
+    manifests,
     masterDataset: {
       appendEvents: async (events) => {
         calls.push('append');
@@ -117,5 +117,31 @@ describe('IngestFeatureEvents', () => {
     const { ingest, calls } = harness({ modelVersion: '2.0.0', dataCutoff: 0, model }, true);
     await expect(ingest.ingest([message(event('d', NOW - 1_000, 10))])).rejects.toThrow('ClickHouse is down');
     expect(calls).toEqual(['append']);
+  });
+
+  it('prepares a batch again when the manifests changed between preparing and writing it', async () => {
+    const knowsSpend = parseModelManifest({ ...manifest, version: '3.0.0', features: [...manifest.features, { name: 'spend', type: 'numeric' }] }, 'test');
+    let current = new Map([['churn', manifest]]);
+    const { ingest, appended, deadLetters } = harness({ modelVersion: '2.0.0', dataCutoff: 0, model }, false, () => current);
+    const spendEvent = { ...event('s', NOW - 1_000, 10), features: { tenure: 10, plan: 'pro', spend: 3 } };
+    const prepared = ingest.prepare([message(spendEvent)]);
+    expect(prepared.deadLettered).toEqual({ 'unknown-feature': 1 });
+
+    current = new Map([['churn', knowsSpend]]);
+    const outcome = await ingest.write(prepared);
+    expect(outcome).toMatchObject({ appended: 1, deadLettered: {} });
+    expect(appended.map((e) => e.numericFeatures)).toEqual([{ tenure: 10, spend: 3 }]);
+    expect(deadLetters).toEqual([]);
+  });
+
+  it('writes a prepared batch as prepared while the manifests stay the same', async () => {
+    let reads = 0;
+    const fixed = new Map([['churn', manifest]]);
+    const { ingest, appended } = harness({ modelVersion: '2.0.0', dataCutoff: 0, model }, false, () => (reads++, new Map(fixed)));
+    const prepared = ingest.prepare([message(event('p', NOW - 1_000, 10))]);
+    await ingest.write(prepared);
+    expect(appended).toEqual(prepared.events);
+    expect(appended[0]).toBe(prepared.events[0]);
+    expect(reads).toBe(2);
   });
 });

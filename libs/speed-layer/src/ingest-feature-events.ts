@@ -42,6 +42,26 @@ export interface IngestOutcome {
   readonly writtenAt: EpochMs;
 }
 
+/** A micro-batch validated and de-duplicated, not yet written. */
+export interface PreparedBatch {
+  readonly messages: readonly ConsumedMessage[];
+  /** The consumer's clock when prepared: validation, `ingestedAt` and the scoring time. */
+  readonly now: EpochMs;
+  /** What the events were validated against. */
+  readonly manifests: ReadonlyMap<string, ModelManifest>;
+  /** Valid events, one per (model, event id). */
+  readonly events: readonly FeatureEvent[];
+  readonly duplicates: number;
+  readonly deadLetters: readonly DeadLetterMessage[];
+  readonly deadLettered: Partial<Record<DeadLetterReason, number>>;
+}
+
+function sameManifests(a: ReadonlyMap<string, ModelManifest>, b: ReadonlyMap<string, ModelManifest>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [model, manifest] of a) if (b.get(model) !== manifest) return false;
+  return true;
+}
+
 /**
  * One micro-batch of consumed messages into the platform, in the order that loses nothing:
  * invalid messages to the dead-letter topic, valid events appended to the master dataset, on-time
@@ -57,7 +77,16 @@ export class IngestFeatureEvents {
     this.clock = deps.clock ?? Date.now;
   }
 
-  async ingest(messages: readonly ConsumedMessage[]): Promise<IngestOutcome> {
+  /** Prepares and writes one micro-batch: what a caller without pipelining runs. */
+  ingest(messages: readonly ConsumedMessage[]): Promise<IngestOutcome> {
+    return this.write(this.prepare(messages));
+  }
+
+  /**
+   * The CPU part of a batch, no I/O: validation, dead letters built, redeliveries collapsed. A
+   * consumer may prepare the next batch while this one's writes are in flight. Never throws.
+   */
+  prepare(messages: readonly ConsumedMessage[]): PreparedBatch {
     const now = this.clock();
     const manifests = this.deps.manifests();
     const deadLetters: DeadLetterMessage[] = [];
@@ -75,6 +104,17 @@ export class IngestFeatureEvents {
       }
     }
     const { events, dropped } = dedupeRedeliveries(valid);
+    return { messages, now, manifests, events, duplicates: dropped, deadLetters, deadLettered };
+  }
+
+  /**
+   * The writes of a prepared batch, in the order that loses nothing. A batch prepared against
+   * manifests that have changed since (a version switch in between) is prepared again, so every
+   * event is validated against the manifests of the version that scores it.
+   */
+  async write(batch: PreparedBatch): Promise<IngestOutcome> {
+    const current = sameManifests(batch.manifests, this.deps.manifests()) ? batch : this.prepare(batch.messages);
+    const { events, now, deadLetters } = current;
     if (deadLetters.length > 0) await this.deps.sendDeadLetters(deadLetters);
     if (events.length > 0) await this.deps.masterDataset.appendEvents(events);
     const scoring = await this.score(events, now);
@@ -83,13 +123,13 @@ export class IngestFeatureEvents {
       await this.deps.publishPredictions?.(scoring.byModel);
     }
     return {
-      positions: commitPositionsAfter(messages),
+      positions: commitPositionsAfter(current.messages),
       appended: events.length,
       scored: scoring.scored,
       late: scoring.late,
       unscored: scoring.unscored,
-      duplicates: dropped,
-      deadLettered,
+      duplicates: current.duplicates,
+      deadLettered: current.deadLettered,
       writtenAt: this.clock(),
     };
   }

@@ -10,6 +10,7 @@ const silent = { info: () => undefined, warn: () => undefined, error: () => unde
 /** The Kafka port, scripted: the test hands batches to the consumer's handler and sees pauses. */
 function fakeStream() {
   const fetching: boolean[] = [];
+  const commits: string[] = [];
   let handler: BatchHandler | undefined;
   const consumer: EventStreamConsumer = {
     connect: async () => undefined,
@@ -18,7 +19,7 @@ function fakeStream() {
       handler = runHandler;
       return ASSIGNMENT;
     },
-    commit: async () => undefined,
+    commit: async (positions) => void commits.push(positions.map((position) => position.offset).join(',')),
     pause: () => void fetching.push(false),
     resume: () => void fetching.push(true),
     seek: () => undefined,
@@ -32,7 +33,7 @@ function fakeStream() {
     const messages: ConsumedMessage[] = Array.from({ length: count }, () => ({ topic: 'events', partition: 0, offset: String(offset++), key: null, value: Buffer.from('{}'), headers: {}, timestamp: 0 }));
     return handler!({ topic: 'events', partition: 0, messages });
   };
-  return { stream, fetching, deliver };
+  return { stream, fetching, commits, deliver };
 }
 
 describe('SpeedConsumer backpressure', () => {
@@ -41,7 +42,8 @@ describe('SpeedConsumer backpressure', () => {
     const ingested: number[] = [];
     let release: () => void = () => undefined;
     const ingest = {
-      ingest: async (batch: readonly ConsumedMessage[]): Promise<IngestOutcome> => {
+      prepare: (batch: readonly ConsumedMessage[]) => batch,
+      write: async (batch: readonly ConsumedMessage[]): Promise<IngestOutcome> => {
         // The first batch waits for the test: scoring is slower than the topic meanwhile.
         if (ingested.length === 0) await new Promise<void>((resolve) => (release = resolve));
         ingested.push(batch.length);
@@ -67,6 +69,48 @@ describe('SpeedConsumer backpressure', () => {
     while (ingested.reduce((sum, count) => sum + count, 0) < 45 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     // Resumed once, when at most 20 were left, not on every batch in between.
     expect(fetching).toEqual([false, true]);
+    await consumer.stop();
+  });
+});
+
+describe('SpeedConsumer pipelining', () => {
+  it('prepares the next batch while the one before is writing, and writes and commits in order', async () => {
+    const { stream, commits, deliver } = fakeStream();
+    const steps: string[] = [];
+    let releaseFirst: () => void = () => undefined;
+    const ingest = {
+      prepare: (batch: readonly ConsumedMessage[]) => {
+        steps.push(`prepare ${batch[0]!.offset}`);
+        return batch;
+      },
+      write: async (batch: readonly ConsumedMessage[]): Promise<IngestOutcome> => {
+        const first = batch[0]!.offset;
+        steps.push(`write ${first}`);
+        if (first === '0') await new Promise<void>((resolve) => (releaseFirst = resolve));
+        steps.push(`written ${first}`);
+        const positions = [{ topic: 'events', partition: 0, offset: String(Number(batch[batch.length - 1]!.offset) + 1) }];
+        return { positions, appended: batch.length, scored: 0, late: 0, unscored: 0, duplicates: 0, deadLettered: {}, writtenAt: 0 };
+      },
+    } as unknown as IngestFeatureEvents;
+    const catalog = { refresh: async () => [], servingModels: () => new Map() } as unknown as ServingModelCatalog;
+    const deadLetters = { connect: async () => undefined, disconnect: async () => undefined } as unknown as DeadLetterTopic;
+    const consumer = new SpeedConsumer(
+      { stream, ingest, catalog, catchUp: {} as CatchUpScoring, deadLetters, log: silent },
+      { topic: 'events', groupId: 'g', batching: { maxCount: 10, maxWaitMs: 5, minIntervalMs: 0 }, retry: { initialMs: 10, maxMs: 10 } },
+    );
+    await consumer.start();
+    await deliver(10);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // batch 0-9 is now writing
+    await deliver(10);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(steps).toEqual(['prepare 0', 'write 0', 'prepare 10']);
+    expect(commits).toEqual([]);
+
+    releaseFirst();
+    const deadline = Date.now() + 2_000;
+    while (commits.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(steps).toEqual(['prepare 0', 'write 0', 'prepare 10', 'written 0', 'write 10', 'written 10']);
+    expect(commits).toEqual(['10', '20']);
     await consumer.stop();
   });
 });

@@ -2,7 +2,7 @@ import { type ConsumedMessage, type EventStream, type EventStreamConsumer, type 
 import { type DeadLetterMessage, microBatch, type MicroBatchPolicy } from '@platform/speed-domain';
 import { concatMap, interval, map, merge, type Subscription, Subject, takeUntil } from 'rxjs';
 import { type CatchUpOutcome, type CatchUpScoring } from './catch-up';
-import { type IngestFeatureEvents, type IngestOutcome } from './ingest-feature-events';
+import { type IngestFeatureEvents, type IngestOutcome, type PreparedBatch } from './ingest-feature-events';
 import { type PredictionTopics } from './prediction-topics';
 import { type ServingModelCatalog } from './serving-model-catalog';
 
@@ -73,7 +73,8 @@ const DEFAULT_SERVING_REFRESH_MS = 1_000;
 
 /**
  * The speed layer's consumer group member: Kafka messages are micro-batched (by count or time,
- * never two flushes within the minimum interval), ingested one batch at a time, and their offsets
+ * never two flushes within the minimum interval), prepared as they come (validation overlaps the
+ * writes of the batch before), written one batch at a time, and their offsets
  * committed only after every write of the batch succeeded. While a batch cannot be written, fetching
  * is paused and the batch retried with capped exponential backoff; nothing is committed, so no
  * offset moves past unwritten data; a crash or a rebalance redelivers what was not committed, and event ids
@@ -117,9 +118,16 @@ export class SpeedConsumer {
       takeUntil(this.stopRequested),
       map(() => null),
     );
+    // Each batch is prepared (validated, de-duplicated) as soon as the micro-batcher flushes it,
+    // while earlier batches may still be writing; writes and commits stay one batch at a time, in
+    // order. What waits prepared is bounded by the fetch backlog (maxBufferedMessages).
+    const batches = this.messages.pipe(
+      microBatch(this.options.batching),
+      map((batch) => ({ batch, prepared: this.prepareAhead(batch) })),
+    );
     this.drained = new Promise((resolve, reject) => {
-      this.pipeline = merge(this.messages.pipe(microBatch(this.options.batching)), servingChecks)
-        .pipe(concatMap((batch) => (batch === null ? this.followServingIfDue() : this.process(batch))))
+      this.pipeline = merge(batches, servingChecks)
+        .pipe(concatMap((item) => (item === null ? this.followServingIfDue() : this.process(item.batch, item.prepared))))
         .subscribe({ complete: resolve, error: reject });
     });
     const consumer = this.deps.stream.createConsumer({ groupId: this.options.groupId });
@@ -160,10 +168,21 @@ export class SpeedConsumer {
     }
   }
 
-  private async process(batch: readonly ConsumedMessage[]): Promise<void> {
-    // Between batches: a publish or rollback since the last one switches the version from here on.
+  /** Preparing never throws by contract; should it, the batch is prepared again when its turn comes. */
+  private prepareAhead(batch: readonly ConsumedMessage[]): PreparedBatch | undefined {
+    try {
+      return this.deps.ingest.prepare(batch);
+    } catch (error) {
+      this.deps.log.error({ err: error }, 'could not prepare a micro-batch ahead; preparing it when its turn comes');
+      return undefined;
+    }
+  }
+
+  private async process(batch: readonly ConsumedMessage[], prepared: PreparedBatch | undefined): Promise<void> {
+    // Between batches: a publish or rollback since the last one switches the version from here on
+    // (a batch prepared before against other manifests is prepared again by the write).
     await this.followServing(false);
-    const outcome = await this.withBackoff(() => this.deps.ingest.ingest(batch));
+    const outcome = await this.withBackoff(() => this.deps.ingest.write(prepared ?? this.deps.ingest.prepare(batch)));
     try {
       await this.consumer?.commit(outcome.positions);
     } catch (error) {
