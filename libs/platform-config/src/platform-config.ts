@@ -54,7 +54,7 @@ export const environmentSchema = z.object({
     .string()
     .regex(/^[a-z][a-z0-9_-]{0,63}=[A-Za-z0-9._-]{1,249}(,[a-z][a-z0-9_-]{0,63}=[A-Za-z0-9._-]{1,249})*$/, 'comma-separated model=topic pairs')
     .optional()
-    .describe('models whose speed predictions are also published to a topic, e.g. churn=predictions.churn (created when absent)'),
+    .describe('models whose speed predictions are also published to a topic, e.g. churn=predictions.churn (created when absent); with KAFKA_BROKERS the query layer tails them too'),
   SPEED_GROUP_ID: z.string().min(1).default('speed-layer').describe('consumer group of the speed layer'),
   SPEED_BATCH_MAX_COUNT: z.coerce.number().int().min(1).default(5_000).describe('events per micro-batch, at most (before the minimum interval)'),
   SPEED_BATCH_MAX_WAIT_MS: z.coerce.number().int().min(1).default(250).describe('ms an event waits for its micro-batch, at most'),
