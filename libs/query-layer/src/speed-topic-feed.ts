@@ -106,35 +106,41 @@ export class SpeedTopicFeed {
     const { signal } = this.stopping;
     const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     while (!signal.aborted) {
-      const consumer = this.stream.createConsumer({ groupId: this.options.groupId, autoOffsetReset: 'latest' });
-      let endedForGood: () => void = () => undefined;
-      const ended = new Promise<void>((resolve) => (endedForGood = resolve));
+      let consumer: EventStreamConsumer | undefined;
       try {
-        let positioning: Promise<void> = Promise.resolve();
-        consumer.onAssignment((assignment) => {
-          positioning = this.position(consumer, assignment).catch((error: unknown) => {
-            this.goDown(error, 'positioning on the log ends failed');
-            endedForGood();
-          });
-        });
-        consumer.onCrash((error, restarting) => {
-          this.goDown(error, restarting ? 'the consumer crashed and is rejoining' : 'the consumer stopped');
-          if (!restarting) endedForGood();
-        });
-        await consumer.connect();
-        await consumer.subscribe([...this.options.topicsByModel.values()]);
-        await consumer.run((batch) => this.deliver(batch));
-        await positioning;
-        firstAttemptDone();
-        await Promise.race([ended, stopped]);
+        consumer = this.stream.createConsumer({ groupId: this.options.groupId, autoOffsetReset: 'latest' });
+        await this.consumeUntilEnded(consumer, firstAttemptDone, stopped);
       } catch (error) {
         this.goDown(error, 'the consumer could not start');
         firstAttemptDone();
       }
       this.goDown(undefined, 'the consumer is stopping');
-      await consumer.stop().catch((error: unknown) => this.log.warn({ err: error }, 'speed topics: stopping the consumer failed'));
+      await consumer?.stop().catch((error: unknown) => this.log.warn({ err: error }, 'speed topics: stopping the consumer failed'));
       if (!signal.aborted) await sleep(this.options.restartDelayMs, undefined, { signal }).catch(() => undefined);
     }
+  }
+
+  /** Joins, positions, and returns once the consumer stopped for good or the feed is stopping. */
+  private async consumeUntilEnded(consumer: EventStreamConsumer, firstAttemptDone: () => void, stopped: Promise<void>): Promise<void> {
+    let endedForGood: () => void = () => undefined;
+    const ended = new Promise<void>((resolve) => (endedForGood = resolve));
+    let positioning: Promise<void> = Promise.resolve();
+    consumer.onAssignment((assignment) => {
+      positioning = this.position(consumer, assignment).catch((error: unknown) => {
+        this.goDown(error, 'positioning on the log ends failed');
+        endedForGood();
+      });
+    });
+    consumer.onCrash((error, restarting) => {
+      this.goDown(error, restarting ? 'the consumer crashed and is rejoining' : 'the consumer stopped');
+      if (!restarting) endedForGood();
+    });
+    await consumer.connect();
+    await consumer.subscribe([...this.options.topicsByModel.values()]);
+    await consumer.run((batch) => this.deliver(batch));
+    await positioning;
+    firstAttemptDone();
+    await Promise.race([ended, stopped]);
   }
 
   /** Seeks every assigned partition to the log end read now, then goes live in the same tick. */
