@@ -3,12 +3,13 @@ import { type ModelSummary, type RankedPage, type ServedPrediction, ServingState
 import { LiveFeed, ServingStateSync } from '@platform/query-layer';
 import { PlatformErrorFilter, RequireScope, ZodValidationPipe } from '@platform/service-kit';
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, type MessageEvent, Param, Post, Query, Sse, UseFilters, UseGuards } from '@nestjs/common';
+import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { map, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { RateLimitGuard } from './rate-limit.guard';
 import { encodeRankCursor, entityParams, lookupBody, type LookupBody, modelParams, rankingQuery, segmentQuery } from './query-request-schemas';
-import { SERVED_PREDICTION_SCHEMA } from './served-prediction.schema';
+import { SERVED_PREDICTION_SCHEMA, servedPredictionsResponse } from './served-prediction.schema';
 
 /** Asked before the first load finished: retry shortly (503 with retry-after). */
 export class ServingStateNotReadyError extends PlatformError {
@@ -72,6 +73,7 @@ export class QueryController {
   @ApiParam({ name: 'entityId', description: 'URL-encoded; at most 256 UTF-8 bytes' })
   @ApiQuery({ name: 'segment.<column>', required: false, description: 'segment attributes for cold start, e.g. segment.region=north' })
   @ApiOkResponse({ schema: SERVED_PREDICTION_SCHEMA })
+  @RouteSchema(servedPredictionsResponse('one'))
   predict(
     @Param(new ZodValidationPipe(entityParams, 'path')) { model, entityId }: z.infer<typeof entityParams>,
     @Query(new ZodValidationPipe(segmentQuery, 'query')) segment: z.infer<typeof segmentQuery>,
@@ -88,6 +90,7 @@ export class QueryController {
   @ApiParam({ name: 'model' })
   @ApiBody({ schema: z.toJSONSchema(lookupBody, { io: 'input' }) as object })
   @ApiOkResponse({ schema: { type: 'object', properties: { predictions: { type: 'array', items: SERVED_PREDICTION_SCHEMA } } } })
+  @RouteSchema(servedPredictionsResponse('predictions'))
   lookup(
     @Param(new ZodValidationPipe(modelParams, 'path')) { model }: z.infer<typeof modelParams>,
     @Body(new ZodValidationPipe(lookupBody, 'body')) body: LookupBody,
