@@ -106,8 +106,7 @@ describe.each(ENGINE_KINDS)('the query layer tailing an output topic, on %s', (k
       expect(serving.answer(MODEL, 'customer-1')).toMatchObject({ source: 'speed', eventId: 'early' });
       expect(counts).toEqual({ topic: 0, store: 1 });
 
-      // Written, then published (the speed layer's order): served from the topic, before any reconciliation.
-      const loadedAt = Date.now();
+      // Written, then published (the speed layer's order): served from the topic.
       const fresh = [speedRow('customer-2', 'fresh-2', 0.125), speedRow('customer-3', 'fresh-3', 0.375)];
       await speedRows.insert(fresh);
       const publishedAt = Date.now();
@@ -118,8 +117,8 @@ describe.each(ENGINE_KINDS)('the query layer tailing an output topic, on %s', (k
       }, 1_000);
       const sincePublishMs = Date.now() - publishedAt;
       expect(sincePublishMs).toBeLessThanOrEqual(1_000);
-      expect(Date.now() - loadedAt).toBeLessThan(RECONCILE_INTERVAL_MS);
-      expect(counts).toEqual({ topic: 2, store: 1 });
+      // Delivered by the topic (a reconciliation may also have read them if the machine is slow).
+      expect(counts.topic).toBe(2);
       process.stdout.write(`[${kind}] published rows served ${sincePublishMs} ms after the send\n`);
 
       // Malformed messages are skipped and counted; the valid message after them is still served.
@@ -130,14 +129,15 @@ describe.each(ENGINE_KINDS)('the query layer tailing an output topic, on %s', (k
         { key: 'customer-4', value: JSON.stringify({ schema: 'speed-prediction/v0', model: MODEL }) },
         published(after),
       ]);
-      await eventually(() => expect(serving.answer(MODEL, 'customer-4')).toMatchObject({ source: 'speed', eventId: 'after-malformed' }), 1_000);
+      await eventually(() => expect(serving.answer(MODEL, 'customer-4')).toMatchObject({ source: 'speed', eventId: 'after-malformed' }), 2_000);
       expect(feed.malformedMessages).toBe(2);
+      expect(counts.topic).toBe(3);
 
       // Written but never published (a message the consumer missed): served after the next reconciliation.
       const missed = speedRow('customer-5', 'never-published', 0.875);
       await speedRows.insert([missed]);
       const writtenAt = Date.now();
-      await eventually(() => expect(serving.answer(MODEL, 'customer-5')).toMatchObject({ source: 'speed', eventId: 'never-published' }), RECONCILE_INTERVAL_MS + 1_000);
+      await eventually(() => expect(serving.answer(MODEL, 'customer-5')).toMatchObject({ source: 'speed', eventId: 'never-published' }), RECONCILE_INTERVAL_MS + 2_000);
       process.stdout.write(`[${kind}] a row never published served ${Date.now() - writtenAt} ms after its write (reconciliation every ${RECONCILE_INTERVAL_MS} ms)\n`);
     } finally {
       await sync.stop();
