@@ -66,22 +66,25 @@ export function validateFeatureEvent(bytes: Buffer | null, context: FeatureEvent
     return reject('unknown-model', `model ${quoteForDetail(model)} is not deployed`);
   }
   const known = featuresOf(manifest);
-  const unknown = Object.keys(features).filter((name) => !known.has(name));
-  if (unknown.length > 0) {
+  let unknown: string[] | undefined;
+  for (const name in features) if (!known.has(name)) (unknown ??= []).push(name);
+  if (unknown !== undefined) {
     return reject('unknown-feature', `model ${model} has no feature ${unknown.map(quoteForDetail).join(', ')}`);
   }
 
-  const numericFeatures: [string, number][] = [];
-  const categoricalFeatures: [string, string][] = [];
-  const mistyped: string[] = [];
-  for (const [name, value] of Object.entries(features)) {
-    if (value === null) continue;
+  // Own plain properties, assigned: every name is a manifest feature, and __proto__ was refused above.
+  const numericFeatures: Record<string, number> = {};
+  const categoricalFeatures: Record<string, string> = {};
+  let mistyped: string[] | undefined;
+  for (const name in features) {
+    const value = features[name];
+    if (value === null || value === undefined) continue;
     const feature = known.get(name)!;
-    if (feature.type === 'numeric' && typeof value === 'number') numericFeatures.push([name, value]);
-    else if (feature.type === 'categorical' && typeof value === 'string') categoricalFeatures.push([name, value]);
-    else mistyped.push(`features.${name}: ${feature.type} feature of model ${model} takes ${TAKES[feature.type]}, got a ${typeof value}`);
+    if (feature.type === 'numeric' && typeof value === 'number') numericFeatures[name] = value;
+    else if (feature.type === 'categorical' && typeof value === 'string') categoricalFeatures[name] = value;
+    else (mistyped ??= []).push(`features.${name}: ${feature.type} feature of model ${model} takes ${TAKES[feature.type]}, got a ${typeof value}`);
   }
-  if (mistyped.length > 0) return reject('schema', mistyped.join('; '));
+  if (mistyped !== undefined) return reject('schema', mistyped.join('; '));
 
   const latest = context.now + context.allowedClockSkewMs;
   if (eventTime > latest) {
@@ -91,18 +94,7 @@ export function validateFeatureEvent(bytes: Buffer | null, context: FeatureEvent
     );
   }
 
-  return {
-    ok: true,
-    // fromEntries defines own properties, so no feature name can reach a prototype.
-    event: {
-      model,
-      entityId,
-      eventId,
-      eventTime,
-      numericFeatures: Object.fromEntries(numericFeatures),
-      categoricalFeatures: Object.fromEntries(categoricalFeatures),
-    },
-  };
+  return { ok: true, event: { model, entityId, eventId, eventTime, numericFeatures, categoricalFeatures } };
 }
 
 /** The contract by the hand-written check; zod only for what it does not accept, to word the reasons. */
