@@ -250,6 +250,34 @@ describe('KafkaJsEventStream on a real broker', () => {
     expect(seen).toEqual(['before-pause', 'while-paused']);
   });
 
+  it("moves a 'latest' member to the offset it seeks to, back or forward, committing nothing", async () => {
+    const topic = uniqueStreamName('seek');
+    const groupId = uniqueStreamName('seek-group');
+    await admin.createTopics([{ topic, partitions: 1 }]);
+    topicsToDelete.push(topic);
+    await producer.send(topic, ['m0', 'm1', 'm2'].map((value) => ({ key: 'entity-1', value })));
+    const seen: (string | null)[] = [];
+    const consumer = stream.createConsumer({ groupId, autoOffsetReset: 'latest' });
+    consumersToStop.push(consumer);
+    await consumer.connect();
+    await consumer.subscribe([topic]);
+    await consumer.run(async (batch) => void seen.push(...batch.messages.map(({ value }) => text(value))));
+    // Back into what 'latest' skipped: the member reads from there on.
+    consumer.seek({ topic, partition: 0, offset: '1' });
+    await waitFor(() => seen.length === 2, 'the messages after the seek');
+    expect(seen).toEqual(['m1', 'm2']);
+    await producer.send(topic, ['m3', 'm4'].map((value) => ({ key: 'entity-1', value })));
+    await waitFor(() => seen.length === 4, 'the messages sent after');
+    // Forward past a message the member has not read yet (held back by a pause).
+    consumer.pause([{ topic, partitions: [0] }]);
+    await producer.send(topic, ['m5', 'm6'].map((value) => ({ key: 'entity-1', value })));
+    consumer.seek({ topic, partition: 0, offset: '6' });
+    consumer.resume([{ topic, partitions: [0] }]);
+    await waitFor(() => seen.length === 5, 'the message at the seek position');
+    expect(seen).toEqual(['m1', 'm2', 'm3', 'm4', 'm6']);
+    expect(await admin.fetchCommittedOffsets(groupId, topic)).toEqual([{ partition: 0, offset: null }]);
+  });
+
   it('keeps producing after a topic it wrote to was deleted (kafkajs#1146)', async () => {
     const deleted = uniqueStreamName('deleted');
     const next = uniqueStreamName('next');
