@@ -145,4 +145,40 @@ describe.each(ENGINE_KINDS)('the query layer tailing an output topic, on %s', (k
       await producer.disconnect();
     }
   });
+
+  it('polls ClickHouse while the broker cannot be reached, and logs the outage once', async () => {
+    const unreachable = new KafkaJsEventStream(
+      createEventStreamConfig({ clientId: 'query-topic-tail', brokers: ['127.0.0.1:1'], connectionTimeoutMs: 200, retry: { initialRetryTimeMs: 50, maxRetryTimeMs: 200, retries: 1 }, log: () => undefined }),
+    );
+    const warnings: string[] = [];
+    const log: QueryLog = { ...silentLog, warn: (_fields, message) => warnings.push(message) };
+    const feed = new SpeedTopicFeed(unreachable, { topicsByModel: new Map([[MODEL, topic]]), groupId: uniqueStreamName('query-layer'), restartDelayMs: 100, readerIdleMs: 60_000 }, log);
+    const counts: SpeedRowCounts = { topic: 0, store: 0 };
+    const e = engine();
+    const options = {
+      pointerPollMs: 60_000,
+      speedPollMs: 50,
+      speedOverlapMs: 2_000,
+      stateMaxBytes: 64 * 1024 * 1024,
+      storeBackedCacheEntries: 1_000,
+      // No reconciliation within the test: only the fallback poll can serve the row.
+      speedRowSources: topicSpeedRowSources(feed, { reconcileIntervalMs: 600_000, overlapMs: 2_000 }, counts),
+    };
+    const serving = new ServingState();
+    const sync = new ServingStateSync(serving, new ServingPointerRepository(e), new ServingStateReader(e, bulkColumnarIoFor(e)), options, silentLog);
+    try {
+      await feed.start();
+      expect(feed.live).toBe(false);
+      await sync.start();
+      await new SpeedPredictionRepository(e).insert([speedRow('customer-6', 'while-broker-away', 0.5)]);
+      await eventually(() => expect(serving.answer(MODEL, 'customer-6')).toMatchObject({ source: 'speed', eventId: 'while-broker-away' }), 1_000);
+      await new Promise((resolve) => setTimeout(resolve, 500)); // a few more attempts to start the consumer
+      expect(feed.live).toBe(false);
+      expect(counts.topic).toBe(0);
+      expect(warnings.filter((message) => message.includes('unavailable'))).toHaveLength(1);
+    } finally {
+      await sync.stop();
+      await feed.stop();
+    }
+  });
 });
