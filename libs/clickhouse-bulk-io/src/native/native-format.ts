@@ -129,22 +129,31 @@ function encodeStringColumn(column: StringColumn, first: number, end: number): U
   let size = column.offsets[end]! - column.offsets[first]!;
   for (let row = first; row < end; row++) size += varUIntLength(column.offsets[row + 1]! - column.offsets[row]!);
   const out = new Uint8Array(size);
+  const { bytes } = column;
   let position = 0;
   for (let row = first; row < end; row++) {
     const start = column.offsets[row]!;
-    const end = column.offsets[row + 1]!;
-    position = writeVarUInt(out, position, end - start);
-    out.set(column.bytes.subarray(start, end), position);
-    position += end - start;
+    const stop = column.offsets[row + 1]!;
+    position = writeVarUInt(out, position, stop - start);
+    // Ids and names are short: a byte loop beats a subarray view and a native copy per value.
+    if (stop - start <= SHORT_VALUE_BYTES) {
+      for (let index = start; index < stop; index++) out[position++] = bytes[index]!;
+    } else {
+      out.set(bytes.subarray(start, stop), position);
+      position += stop - start;
+    }
   }
   return out;
 }
 
+const SHORT_VALUE_BYTES = 64;
+
 function encodeListColumn(values: ListColumn, rowCount: number): Uint8Array[] {
-  const ends = new BigUint64Array(rowCount);
+  // UInt64 end offsets as little-endian 32-bit halves (offsets fit in 31 bits): no BigInt per row.
+  const ends = new Uint32Array(rowCount * 2);
   const base = values.offsets[0]!;
   const end = values.offsets[rowCount]!;
-  for (let row = 0; row < rowCount; row++) ends[row] = BigInt(values.offsets[row + 1]! - base);
+  for (let row = 0; row < rowCount; row++) ends[2 * row] = values.offsets[row + 1]! - base;
   const nested = values.kind === 'string-list' ? encodeStringColumn(values.values, base, end) : bytesOf(values.values.subarray(base, end));
   return [bytesOf(ends), nested];
 }
