@@ -144,4 +144,25 @@ describe('IngestFeatureEvents', () => {
     expect(appended[0]).toBe(prepared.events[0]);
     expect(reads).toBe(2);
   });
+
+  it('scores while the append is in flight but writes predictions only once it has succeeded', async () => {
+    let releaseAppend: () => void = () => undefined;
+    const calls: string[] = [];
+    const scoring = { ...model, score: async (columns: Parameters<LoadedModel['score']>[0], rowCount: number) => (calls.push('score'), model.score(columns, rowCount)) };
+    const ingest = new IngestFeatureEvents({
+      servingModels: () => new Map([['churn', { modelVersion: '2.0.0', dataCutoff: 0, model: scoring }]]),
+      manifests: () => new Map([['churn', manifest]]),
+      masterDataset: { appendEvents: () => (calls.push('append'), new Promise<void>((resolve) => (releaseAppend = resolve))) },
+      predictions: { insertPredictions: async () => void calls.push('predict') },
+      sendDeadLetters: async () => undefined,
+      allowedClockSkewMs: 60_000,
+      clock: () => NOW,
+    });
+    const written = ingest.ingest([message(event('q', NOW - 1_000, 10))]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(calls).toEqual(['append', 'score']);
+    releaseAppend();
+    await expect(written).resolves.toMatchObject({ appended: 1, scored: 1 });
+    expect(calls).toEqual(['append', 'score', 'predict']);
+  });
 });

@@ -56,6 +56,14 @@ export interface PreparedBatch {
   readonly deadLettered: Partial<Record<DeadLetterReason, number>>;
 }
 
+/** A promise's outcome as a value: it never rejects, so no rejection goes unhandled while it waits. */
+function settled(promise: Promise<void>): Promise<{ readonly ok: true } | { readonly ok: false; readonly error: unknown }> {
+  return promise.then(
+    () => ({ ok: true as const }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
 function sameManifests(a: ReadonlyMap<string, ModelManifest>, b: ReadonlyMap<string, ModelManifest>): boolean {
   if (a.size !== b.size) return false;
   for (const [model, manifest] of a) if (b.get(model) !== manifest) return false;
@@ -116,8 +124,15 @@ export class IngestFeatureEvents {
     const current = sameManifests(batch.manifests, this.deps.manifests()) ? batch : this.prepare(batch.messages);
     const { events, now, deadLetters } = current;
     if (deadLetters.length > 0) await this.deps.sendDeadLetters(deadLetters);
-    if (events.length > 0) await this.deps.masterDataset.appendEvents(events);
-    const scoring = await this.score(events, now);
+    // Scoring writes nothing: it runs while the append is in flight. Predictions are written only
+    // once the append has succeeded, and a failed append fails the batch as before.
+    const appending = events.length > 0 ? settled(this.deps.masterDataset.appendEvents(events)) : Promise.resolve({ ok: true as const });
+    const scoring = await this.score(events, now).catch(async (error: unknown) => {
+      await appending;
+      throw error;
+    });
+    const append = await appending;
+    if (!append.ok) throw append.error;
     if (scoring.scored > 0) {
       await this.deps.predictions.insertPredictions(scoring.byModel);
       await this.deps.publishPredictions?.(scoring.byModel);
