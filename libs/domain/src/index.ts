@@ -8,3 +8,4 @@ export * from './feature-event';
 export * from './merge-rule';
 export * from './seeded-random';
 export * from './audit';
+export * from './speed-prediction-message';

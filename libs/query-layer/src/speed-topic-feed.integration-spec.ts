@@ -1,13 +1,12 @@
 import { bulkColumnarIoFor } from '@platform/clickhouse-bulk-io';
 import { BatchPredictionRepository, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
 import { ENGINE_KINDS, useTestEngine } from '@platform/clickhouse-store/testing';
-import { type SpeedPrediction } from '@platform/domain';
+import { type SpeedPrediction, SPEED_PREDICTION_SCHEMA } from '@platform/domain';
 import { createEventStreamConfig, type EventStream, KafkaJsEventStream, type OutgoingMessage } from '@platform/event-stream';
 import { testKafkaBrokers, uniqueStreamName } from '@platform/event-stream/testing';
 import { ServingState } from '@platform/query-domain';
 import { ServingStateReader } from './serving-state-reader';
 import { type QueryLog, ServingStateSync } from './serving-state-sync';
-import { SPEED_PREDICTION_SCHEMA } from './speed-prediction-message';
 import { SpeedTopicFeed } from './speed-topic-feed';
 import { type SpeedRowCounts, topicSpeedRowSources } from './topic-speed-row-source';
 

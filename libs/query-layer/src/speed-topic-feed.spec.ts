@@ -1,4 +1,4 @@
-import { type CurrentRun, type SpeedPrediction } from '@platform/domain';
+import { type CurrentRun, type SpeedPrediction, SPEED_PREDICTION_SCHEMA } from '@platform/domain';
 import {
   type AssignmentListener,
   type BatchHandler,
@@ -9,7 +9,6 @@ import {
   EventStreamUnavailableError,
   InProcessEventStream,
 } from '@platform/event-stream';
-import { SPEED_PREDICTION_SCHEMA } from './speed-prediction-message';
 import { type QueryLog } from './serving-state-sync';
 import { type SpeedRowSource } from './speed-tail';
 import { SpeedTopicFeed } from './speed-topic-feed';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type EpochMs, type SpeedPrediction } from '@platform/domain';
 import { type ConsumedBatch, type EventStream, type EventStreamConsumer, type TopicPartitions } from '@platform/event-stream';
-import { parseSpeedPredictionMessage } from './speed-prediction-message';
+import { speedRowOfMessage } from './speed-prediction-message';
 import { type QueryLog } from './serving-state-sync';
 
 export interface SpeedTopicFeedOptions {
@@ -184,7 +184,7 @@ export class SpeedTopicFeed {
     const readers = this.readers.get(model) ?? new Set<SpeedTopicReader>();
     const idleBefore = this.now() - this.options.readerIdleMs;
     for (const message of batch.messages) {
-      const parsed = parseSpeedPredictionMessage(message, model);
+      const parsed = speedRowOfMessage(message, model);
       if ('problem' in parsed) {
         this.malformed++;
         this.log.warn(

@@ -6,7 +6,7 @@ import { SpeedPredictionRepository } from '@platform/clickhouse-store';
 import { useTestEngine } from '@platform/clickhouse-store/testing';
 import { createEventStreamConfig, KafkaJsEventStream } from '@platform/event-stream';
 import { testKafkaBrokers, uniqueStreamName } from '@platform/event-stream/testing';
-import { SPEED_PREDICTION_SCHEMA } from '@platform/query-layer';
+import { SPEED_PREDICTION_SCHEMA } from '@platform/domain';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { MODEL, seedQueryTestData, startQueryTestApp } from './testing/query-test-app';
 

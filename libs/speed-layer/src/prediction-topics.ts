@@ -1,28 +1,13 @@
+import { SPEED_PREDICTION_SCHEMA, type SpeedPredictionMessage } from '@platform/domain';
 import { type EventStream, type EventStreamProducer, type OutgoingMessage } from '@platform/event-stream';
 import { type ModelManifest } from '@platform/model-package';
 import { type ScoredEvents } from './event-scorer';
-
-export const SPEED_PREDICTION_SCHEMA = 'speed-prediction/v1';
-
-/** One message of an output topic (value JSON; key = entity id). */
-export interface SpeedPredictionMessage {
-  readonly schema: typeof SPEED_PREDICTION_SCHEMA;
-  readonly model: string;
-  readonly modelVersion: string;
-  readonly entityId: string;
-  readonly eventId: string;
-  /** Epoch ms. */
-  readonly eventTime: number;
-  /** Output name → score, as the model's manifest names them. */
-  readonly outputs: Readonly<Record<string, number>>;
-  readonly scoredAt: number;
-}
 
 /**
  * Output topics: for the models that have one, every speed prediction written to ClickHouse is
  * also published (key = entity id) for downstream consumers, after the write and before the
  * offsets move, so at least once; (eventId, modelVersion) identifies a prediction, so consumers
- * de-duplicate redeliveries and catch-up re-scores by it.
+ * de-duplicate redeliveries and catch-up re-scores by it. The message contract is libs/domain's.
  */
 export class PredictionTopics {
   private readonly producer: EventStreamProducer;

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseEngine, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
+import { parseSpeedPredictionMessage, type SpeedPredictionMessage } from '@platform/domain';
 import { uniqueName, useTestEngine } from '@platform/clickhouse-store/testing';
 import { trainChurnModel, writeChurnModelPackage } from '@platform/demo-churn';
 import { createEventStreamConfig, type EventStream, KafkaJsEventStream, type OutgoingMessage } from '@platform/event-stream';
@@ -9,7 +10,6 @@ import { type ModelManifest } from '@platform/model-package';
 import { parseDeadLetterMessage } from '@platform/speed-domain';
 import { TfjsModelRuntime } from '@platform/tfjs-runtime';
 import { type IngestOutcome } from './ingest-feature-events';
-import { type SpeedPredictionMessage } from './prediction-topics';
 import { FlakyTcpProxy } from './testing/flaky-tcp-proxy';
 import { speedConsumerOn, validFeatures as features } from './testing/speed-consumer-harness';
 import { testKafkaBrokers } from '@platform/event-stream/testing';
@@ -125,7 +125,12 @@ describe('SpeedConsumer on Kafka and a ClickHouse server', () => {
     await reader.subscribe([outputTopic]);
     await reader.run(async ({ messages: read }) => {
       // The start-up catch-up re-publishes the earlier tests' entities too (same database): not counted here.
-      const predictions = read.map((message) => JSON.parse(message.value!.toString('utf8')) as SpeedPredictionMessage);
+      // Read with the contract's own parser, as the query layer's topic tail reads them.
+      const predictions = read.map((message) => {
+        const parsed = parseSpeedPredictionMessage(message.value!.toString('utf8'), 'churn');
+        if ('problem' in parsed) throw new Error(`published message breaks the contract: ${parsed.problem}`);
+        return parsed.message;
+      });
       published.push(...predictions.filter((prediction) => prediction.eventId.startsWith('out-')));
     });
     const deadline = Date.now() + 30_000;
