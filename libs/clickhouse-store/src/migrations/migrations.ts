@@ -9,6 +9,8 @@ import { quoteIdentifier, sql } from '../sql/sql-literal';
  * Numbered SQL files (`NNNN_name.sql`) applied in order and recorded in `schema_migrations`.
  * Statements are written in the subset both ClickHouse 18.16 and chDB 26.x run, use `IF NOT
  * EXISTS`, and name tables as `{database}.table`; `{database}` is replaced by the quoted name.
+ * `ALTER TABLE {database}.t ADD COLUMN c ...` is made idempotent here (18.16 has no `ADD COLUMN IF
+ * NOT EXISTS`): it is skipped when the column exists, also when another process added it meanwhile.
  */
 export interface Migration {
   readonly version: number;
@@ -66,6 +68,30 @@ interface AppliedMigrationRow {
   checksum: string;
 }
 
+const ADD_COLUMN = /^ALTER\s+TABLE\s+\{database\}\.(\w+)\s+ADD\s+COLUMN\s+(\w+)\s/i;
+
+async function columnExists(engine: ClickHouseEngine, table: string, column: string): Promise<boolean> {
+  const rows = await engine.queryRows<{ found: number }>(
+    sql`SELECT count() AS found FROM system.columns WHERE database = ${engine.database} AND table = ${table} AND name = ${column}`,
+    `look up column ${table}.${column}`,
+  );
+  return Number(rows[0]?.found ?? 0) > 0;
+}
+
+async function applyStatement(engine: ClickHouseEngine, statement: string, operation: string): Promise<void> {
+  const addColumn = ADD_COLUMN.exec(statement);
+  const text = statement.replaceAll('{database}', quoteIdentifier(engine.database));
+  if (addColumn === null) return engine.command(text, operation);
+  const [, table, column] = addColumn;
+  if (await columnExists(engine, table!, column!)) return;
+  try {
+    await engine.command(text, operation);
+  } catch (error) {
+    // Two processes migrating at once: the other one added it first.
+    if (!(await columnExists(engine, table!, column!))) throw error;
+  }
+}
+
 /**
  * Applies the migrations the database has not recorded yet. Safe to run concurrently from two
  * processes: every statement is idempotent, and a version recorded twice reads as applied once.
@@ -99,9 +125,7 @@ export async function runMigrations(
       }
       continue;
     }
-    for (const statement of migration.statements) {
-      await engine.command(statement.replaceAll('{database}', quoteIdentifier(engine.database)), `migration ${label}`);
-    }
+    for (const statement of migration.statements) await applyStatement(engine, statement, `migration ${label}`);
     await engine.command(
       sql`INSERT INTO ${engine.table('schema_migrations')} VALUES
         (${migration.version}, ${migration.name}, ${migration.checksum}, ${Date.now()})`,
