@@ -62,6 +62,13 @@ export function stringListColumn(rows: readonly (readonly (string | Uint8Array)[
   return { kind: 'string-list', offsets: listOffsets(rows), values: stringColumn(rows.flat()) };
 }
 
+/** The strings of one row, decoded as UTF-8 (see stringAt). */
+export function stringsAt(column: StringListColumn, row: number): string[] {
+  const strings: string[] = [];
+  for (let index = column.offsets[row]!; index < column.offsets[row + 1]!; index++) strings.push(stringAt(column.values, index));
+  return strings;
+}
+
 /** The strings of one row, as a column of their own (sharing memory with the list column). */
 export function stringListAt(column: StringListColumn, row: number): StringColumn {
   return sliceStringColumn(column.values, column.offsets[row]!, column.offsets[row + 1]!);

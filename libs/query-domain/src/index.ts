@@ -9,3 +9,4 @@ export * from './serving-state';
 export * from './lru-cache';
 export * from './run-output-means';
 export * from './store-backed-model-state';
+export * from './segment-filter';

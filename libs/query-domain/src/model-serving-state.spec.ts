@@ -26,7 +26,7 @@ function speed(entityId: string, eventId: string, eventTime: number, modelVersio
 
 function stateOf(current: ServingPointer, batchRows: readonly BatchPrediction[], loadedAt = 10_000): InMemoryModelState {
   const builder = new BatchRunTableBuilder(MODEL, current.runId, UNLIMITED);
-  for (const row of batchRows) builder.append(row.entityId, row.outputs, row.scoredAt);
+  for (const row of batchRows) builder.append(row.entityId, row.outputs, row.scoredAt, []);
   const table = builder.build();
   return new InMemoryModelState(current, table, new ColdStartFallback([], table.meanOutputs()), loadedAt);
 }

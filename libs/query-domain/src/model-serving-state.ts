@@ -1,6 +1,7 @@
 import { type BatchPrediction, type EpochMs, mergePrediction, type ServingPointer, type SpeedPrediction } from '@platform/domain';
 import { type BatchRunTable, compareRanked } from './batch-run-table';
 import { type ColdStartFallback, type SegmentAttributes } from './cold-start-fallback';
+import { type SegmentFilter } from './segment-filter';
 import { type PredictionSource, type ServedPrediction } from './served-prediction';
 import { SpeedOverlay } from './speed-overlay';
 
@@ -93,11 +94,12 @@ export abstract class ModelServingState {
   abstract answerMany(entityIds: readonly string[], segments?: SegmentsById): ServedPrediction[] | Promise<ServedPrediction[]>;
   /**
    * Known entities ranked by their merged score (first output), highest first, ties by entity id,
-   * optionally only those answered by one source. Keyset pages: a cursor is a position in that
-   * order, so paging stays stable while answers change (an entity whose score moved is seen at its
-   * new place or not at all, never twice on one walk through unchanged entities).
+   * optionally only those answered by one source and those whose run row is in a segment. Keyset
+   * pages: a cursor is a position in that order, so paging stays stable while answers change (an
+   * entity whose score moved is seen at its new place or not at all, never twice on one walk
+   * through unchanged entities).
    */
-  abstract rankedPage(limit: number, after?: RankCursor, source?: RankedSource): RankedPage | Promise<RankedPage>;
+  abstract rankedPage(limit: number, after?: RankCursor, source?: RankedSource, segment?: SegmentFilter): RankedPage | Promise<RankedPage>;
   abstract summary(): ModelSummary | Promise<ModelSummary>;
 
   get model(): string {
@@ -161,11 +163,15 @@ export abstract class ModelServingState {
     };
   }
 
-  /** The speed winners ranked after the cursor (none when only batch answers are asked for). */
-  protected speedRankedAfter(after: RankCursor | undefined, source: RankedSource | undefined): Ranked[] {
+  /**
+   * The speed winners ranked after the cursor (none when only batch answers are asked for), those
+   * `included` says yes to.
+   */
+  protected speedRankedAfter(after: RankCursor | undefined, source: RankedSource | undefined, included: (entityId: string) => boolean = () => true): Ranked[] {
     const ranked: Ranked[] = [];
     if (source === 'batch') return ranked;
     for (const entityId of this.speed.entityIds()) {
+      if (!included(entityId)) continue;
       const score = scoreOf(this.speed.winner(entityId)!.outputs);
       if (isAfter(score, entityId, after)) ranked.push({ score, entityId });
     }
@@ -225,10 +231,10 @@ export class InMemoryModelState extends ModelServingState {
     return entityIds.map((id) => this.merge(id, this.batch.get(id), segments?.[id]));
   }
 
-  rankedPage(limit: number, after?: RankCursor, source?: RankedSource): RankedPage {
-    const speedRanked = this.speedRankedAfter(after, source);
-    const { entityIds, order } = this.batch.ranking();
-    let position = source === 'speed' ? order.length : this.firstBatchPositionAfter(after);
+  rankedPage(limit: number, after?: RankCursor, source?: RankedSource, segment?: SegmentFilter): RankedPage {
+    const speedRanked = this.speedRankedAfter(after, source, segment === undefined ? undefined : (id) => segment.matches(this.batch.segmentValuesOf(id)));
+    const { entityIds, order } = segment === undefined ? this.batch.ranking() : this.batch.rankingWhere(segment);
+    let position = source === 'speed' ? order.length : firstPositionAfter(this.batch, order, after);
     let speedIndex = 0;
     const page: Ranked[] = [];
     while (page.length < limit) {
@@ -264,20 +270,21 @@ export class InMemoryModelState extends ModelServingState {
     for (const entityId of this.speed.entityIds()) scores.push(scoreOf(this.speed.winner(entityId)!.outputs));
     return this.summaryWith({ batch: batchAnswered, speed: this.speed.size }, binScores(scores.filter(Number.isFinite)));
   }
+}
 
-  private firstBatchPositionAfter(after: RankCursor | undefined): number {
-    if (after === undefined) return 0;
-    const { entityIds, order } = this.batch.ranking();
-    let low = 0;
-    let high = order.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      const row = order[middle]!;
-      if (compareRanked(this.batch.scoreAt(row), entityIds[row]!, after.score, after.entityId) <= 0) low = middle + 1;
-      else high = middle;
-    }
-    return low;
+/** The first position of `order` (rows of the table, ranked) that ranks after the cursor. */
+function firstPositionAfter(batch: BatchRunTable, order: Int32Array, after: RankCursor | undefined): number {
+  if (after === undefined) return 0;
+  const { entityIds } = batch.ranking();
+  let low = 0;
+  let high = order.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const row = order[middle]!;
+    if (compareRanked(batch.scoreAt(row), entityIds[row]!, after.score, after.entityId) <= 0) low = middle + 1;
+    else high = middle;
   }
+  return low;
 }
 
 function binScores(scores: readonly number[]): ScoreBin[] {

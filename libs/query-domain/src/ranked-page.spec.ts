@@ -18,7 +18,7 @@ describe('ModelServingState.rankedPage', () => {
         fc.constantFrom(undefined, 'batch' as const, 'speed' as const),
         (batchRows, speedRows, limit, source) => {
           const builder = new BatchRunTableBuilder('m', 'r', { limitBytes: 1e9, usedElsewhereBytes: 0 });
-          for (const [id, s] of batchRows) builder.append(id, [s], 1);
+          for (const [id, s] of batchRows) builder.append(id, [s], 1, []);
           const table = builder.build();
           const state = new InMemoryModelState(POINTER, table, new ColdStartFallback([], []), 0);
           speedRows.forEach(([id, s], index) =>

@@ -15,7 +15,7 @@ export class RunOutputMeans implements RunRowSink {
     return this.rows;
   }
 
-  append(_entityId: string, outputs: ArrayLike<number>, _scoredAt: EpochMs): void {
+  append(_entityId: string, outputs: ArrayLike<number>, _scoredAt: EpochMs, _segmentValues: readonly string[]): void {
     this.rows++;
     for (let position = 0; position < outputs.length; position++) {
       this.sums[position] = (this.sums[position] ?? 0) + outputs[position]!;

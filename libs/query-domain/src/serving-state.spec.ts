@@ -5,7 +5,7 @@ import { ServingState, UnknownModelError } from './serving-state';
 
 function stateOf(model: string, runId: string, score: number): InMemoryModelState {
   const builder = new BatchRunTableBuilder(model, runId, { limitBytes: 1e9, usedElsewhereBytes: 0 });
-  builder.append('a', [score], 1);
+  builder.append('a', [score], 1, []);
   const table = builder.build();
   const pointer = { model, runId, modelVersion: '1', dataCutoff: 0, action: 'publish' as const, at: 1, actor: 't' };
   return new InMemoryModelState(pointer, table, new ColdStartFallback([], table.meanOutputs()), 5);

@@ -15,6 +15,7 @@ import {
   type SegmentsById,
   SPEED_WINNER_BYTES,
 } from './model-serving-state';
+import { type SegmentFilter } from './segment-filter';
 import { type ServedPrediction } from './served-prediction';
 
 const MAX_EXTRA_RANKED_ROWS = 1_000;
@@ -25,15 +26,23 @@ export interface StoredScore {
   readonly score: number;
 }
 
+/** A run's row with its entity's segment values (in the run's segment columns' order). */
+export interface StoredRunRow extends BatchPrediction {
+  readonly segmentValues: readonly string[];
+}
+
 /**
  * The store a run over the memory budget is read from, one adapter per engine set. Scores are the
  * first output as Float64, NaN or none ranked last (-Infinity), as `scoreOf` does.
  */
 export interface RunRowStore {
   /** The run's rows of these entities (ids without a row are absent; a long list is read in chunks). */
-  readRows(run: ServingPointer, entityIds: readonly string[]): Promise<BatchPrediction[]>;
-  /** Up to `limit` rows of the run ranked by score, highest first, ties by entity id, after the cursor. */
-  readRanked(run: ServingPointer, limit: number, after: RankCursor | undefined): Promise<BatchPrediction[]>;
+  readRows(run: ServingPointer, entityIds: readonly string[]): Promise<StoredRunRow[]>;
+  /**
+   * Up to `limit` rows of the run ranked by score, highest first, ties by entity id, after the
+   * cursor, only those in the segment when a filter is given.
+   */
+  readRanked(run: ServingPointer, limit: number, after: RankCursor | undefined, segment: SegmentFilter | undefined): Promise<BatchPrediction[]>;
   /** The `count` lowest and highest finite scores of the run (ties by entity id). */
   readScoreExtremes(run: ServingPointer, count: number): Promise<{ lowest: StoredScore[]; highest: StoredScore[] }>;
   /** The run's finite scores counted by `binning.keyOf(score)` (computed by the engine in Float64). */
@@ -60,7 +69,7 @@ export interface StoreBackedOptions {
  */
 export class StoreBackedModelState extends ModelServingState {
   readonly storeBacked = true;
-  private readonly rows: LruCache<string, BatchPrediction | null>;
+  private readonly rows: LruCache<string, StoredRunRow | null>;
   private cachedSummary: { readonly at: EpochMs; readonly summary: Promise<ModelSummary> } | undefined;
 
   constructor(
@@ -92,7 +101,7 @@ export class StoreBackedModelState extends ModelServingState {
   }
 
   answerMany(entityIds: readonly string[], segments?: SegmentsById): ServedPrediction[] | Promise<ServedPrediction[]> {
-    const known = new Map<string, BatchPrediction | null>();
+    const known = new Map<string, StoredRunRow | null>();
     const missing = new Set<string>();
     for (const id of entityIds) {
       if (this.speed.winner(id) !== undefined || known.has(id)) continue;
@@ -110,8 +119,10 @@ export class StoreBackedModelState extends ModelServingState {
     });
   }
 
-  async rankedPage(limit: number, after?: RankCursor, source?: RankedSource): Promise<RankedPage> {
-    const speedRanked = this.speedRankedAfter(after, source);
+  async rankedPage(limit: number, after?: RankCursor, source?: RankedSource, segment?: SegmentFilter): Promise<RankedPage> {
+    // A speed winner is in a segment when its run row is: those rows are read (and cached) by id.
+    const speedRows = segment === undefined || source === 'batch' ? undefined : await this.rowsOf([...this.speed.entityIds()]);
+    const speedRanked = this.speedRankedAfter(after, source, speedRows === undefined ? undefined : (id) => segment!.matches(speedRows.get(id)?.segmentValues));
     const page: { readonly ranked: Ranked; readonly row: BatchPrediction | undefined }[] = [];
     const batch: BatchPrediction[] = [];
     let batchIndex = 0;
@@ -123,7 +134,7 @@ export class StoreBackedModelState extends ModelServingState {
         // Rows a speed winner overrides are skipped, as in memory; read again until one is left or
         // the run ends. Reading past the page by the speed winners (at most 1,000) saves most re-reads.
         const readLimit = limit + Math.min(this.speed.size, MAX_EXTRA_RANKED_ROWS);
-        const read = await this.store.readRanked(this.pointer, readLimit, batchAfter);
+        const read = await this.store.readRanked(this.pointer, readLimit, batchAfter, segment);
         batchExhausted = read.length < readLimit;
         const last = read[read.length - 1];
         if (last !== undefined) batchAfter = { score: scoreOf(last.outputs), entityId: last.entityId };
@@ -171,7 +182,7 @@ export class StoreBackedModelState extends ModelServingState {
    * scores of the run, k being the overridden rows, so at least one is not overridden.
    */
   private async computeSummary(): Promise<ModelSummary> {
-    const overridden = [...(await this.read([...this.speed.entityIds()])).values()].filter((row): row is BatchPrediction => row !== null);
+    const overridden = [...(await this.rowsOf([...this.speed.entityIds()])).values()].filter((row): row is StoredRunRow => row !== null);
     const overriddenIds = new Set(overridden.map((row) => row.entityId));
     const overriddenScores = overridden.map((row) => scoreOf(row.outputs)).filter(Number.isFinite);
     const speedScores = [...this.speed.entityIds()].map((id) => scoreOf(this.speed.winner(id)!.outputs)).filter(Number.isFinite);
@@ -201,9 +212,22 @@ export class StoreBackedModelState extends ModelServingState {
     return this.summaryWith(merged, binning.bins(counts));
   }
 
+  /** The rows of these ids, from the cache or read. */
+  private async rowsOf(entityIds: readonly string[]): Promise<Map<string, StoredRunRow | null>> {
+    const known = new Map<string, StoredRunRow | null>();
+    const missing: string[] = [];
+    for (const id of entityIds) {
+      const cached = this.rows.get(id);
+      if (cached === undefined) missing.push(id);
+      else known.set(id, cached);
+    }
+    for (const [id, row] of await this.read(missing)) known.set(id, row);
+    return known;
+  }
+
   /** Reads the rows of these ids (none already known) and caches each row or its absence. */
-  private async read(entityIds: readonly string[]): Promise<Map<string, BatchPrediction | null>> {
-    const read = new Map<string, BatchPrediction | null>();
+  private async read(entityIds: readonly string[]): Promise<Map<string, StoredRunRow | null>> {
+    const read = new Map<string, StoredRunRow | null>();
     if (entityIds.length === 0) return read;
     for (const row of await this.store.readRows(this.pointer, entityIds)) {
       // A run holds one row per entity; should it hold more, the first is kept, as in memory.

@@ -1,12 +1,31 @@
-import { type BulkColumnarIo, type ColumnSpec, float32ListAt, type Float32ListColumn, stringAt, type StringColumn } from '@platform/columnar';
+import {
+  type BulkColumnarIo,
+  type ColumnSpec,
+  float32ListAt,
+  type Float32ListColumn,
+  stringAt,
+  type StringColumn,
+  type StringListColumn,
+  stringsAt,
+} from '@platform/columnar';
 import { chunkInList, type ClickHouseEngine, quoteEntityId, sql, trustedSql } from '@platform/clickhouse-store';
 import { type BatchPrediction, type ServingPointer } from '@platform/domain';
-import { compareRanked, type RankCursor, type RunRowStore, scoreOf, type ScoreBinning, type StoredScore } from '@platform/query-domain';
+import {
+  compareRanked,
+  type RankCursor,
+  type RunRowStore,
+  scoreOf,
+  type ScoreBinning,
+  type SegmentFilter,
+  type StoredRunRow,
+  type StoredScore,
+} from '@platform/query-domain';
 
 const ROW_COLUMNS: readonly ColumnSpec[] = [
   { name: 'entity_id', type: 'String' },
   { name: 'outputs', type: 'Array(Float32)' },
   { name: 'scored_at', type: 'UInt64' },
+  { name: 'segment_values', type: 'Array(String)' },
 ];
 
 const SCORE_COLUMNS: readonly ColumnSpec[] = [
@@ -37,26 +56,30 @@ export class ClickHouseRunRowStore implements RunRowStore {
     private readonly bulk: BulkColumnarIo,
   ) {}
 
-  async readRows(run: ServingPointer, entityIds: readonly string[]): Promise<BatchPrediction[]> {
-    const rows: BatchPrediction[] = [];
+  async readRows(run: ServingPointer, entityIds: readonly string[]): Promise<StoredRunRow[]> {
+    const rows: StoredRunRow[] = [];
     const literals = entityIds.map((id) => trustedSql(quoteEntityId(id)));
     for (const chunk of chunkInList(literals)) {
       rows.push(
-        ...(await this.readRunRows(run, sql`SELECT entity_id, outputs, scored_at FROM ${this.engine.table('batch_predictions')}
+        ...(await this.readRunRows(run, sql`SELECT entity_id, outputs, scored_at, segment_values FROM ${this.engine.table('batch_predictions')}
                  WHERE model = ${run.model} AND run_id = ${run.runId} AND entity_id IN ${chunk}`)),
       );
     }
     return rows;
   }
 
-  async readRanked(run: ServingPointer, limit: number, after: RankCursor | undefined): Promise<BatchPrediction[]> {
+  async readRanked(run: ServingPointer, limit: number, after: RankCursor | undefined, segment: SegmentFilter | undefined): Promise<BatchPrediction[]> {
     const afterCursor =
       after === undefined ? trustedSql('1') : trustedSql(sql`score < ${after.score} OR (score = ${after.score} AND entity_id > ${after.entityId})`);
+    // Out of range, arr[i] is '' on both engines: the length check keeps rows without values out.
+    const inSegment = (segment?.conditions ?? []).map(
+      ({ position, value }) => sql` AND length(segment_values) > ${position} AND segment_values[${position + 1}] = ${value}`,
+    );
     const rows = await this.readRunRows(
       run,
-      sql`SELECT entity_id, outputs, scored_at FROM (
-            SELECT entity_id, outputs, scored_at, ${SCORE} AS score FROM ${this.engine.table('batch_predictions')}
-            WHERE model = ${run.model} AND run_id = ${run.runId})
+      sql`SELECT entity_id, outputs, scored_at, segment_values FROM (
+            SELECT entity_id, outputs, scored_at, segment_values, ${SCORE} AS score FROM ${this.engine.table('batch_predictions')}
+            WHERE model = ${run.model} AND run_id = ${run.runId}${trustedSql(inSegment.join(''))})
           WHERE ${afterCursor} ORDER BY score DESC, entity_id LIMIT ${limit}`,
     );
     // The bulk port reads the query as a subquery, which need not keep its order.
@@ -97,12 +120,13 @@ export class ClickHouseRunRowStore implements RunRowStore {
     return counts;
   }
 
-  private async readRunRows(run: ServingPointer, query: string): Promise<BatchPrediction[]> {
-    const rows: BatchPrediction[] = [];
+  private async readRunRows(run: ServingPointer, query: string): Promise<StoredRunRow[]> {
+    const rows: StoredRunRow[] = [];
     for await (const batch of this.bulk.read({ query, columns: ROW_COLUMNS, maxRowsPerBatch: ROWS_PER_BATCH })) {
       const ids = batch.columns['entity_id'] as StringColumn;
       const outputs = batch.columns['outputs'] as Float32ListColumn;
       const scoredAt = batch.columns['scored_at'] as BigUint64Array;
+      const segments = batch.columns['segment_values'] as StringListColumn;
       for (let row = 0; row < batch.rowCount; row++) {
         rows.push({
           model: run.model,
@@ -110,6 +134,7 @@ export class ClickHouseRunRowStore implements RunRowStore {
           entityId: stringAt(ids, row),
           outputs: Array.from(float32ListAt(outputs, row)),
           scoredAt: Number(scoredAt[row]),
+          segmentValues: stringsAt(segments, row),
         });
       }
     }

@@ -1,4 +1,13 @@
-import { type BulkColumnarIo, type ColumnSpec, float32ListAt, type StringColumn, stringAt, type Float32ListColumn } from '@platform/columnar';
+import {
+  type BulkColumnarIo,
+  type ColumnSpec,
+  float32ListAt,
+  type Float32ListColumn,
+  stringAt,
+  type StringColumn,
+  type StringListColumn,
+  stringsAt,
+} from '@platform/columnar';
 import { type ClickHouseEngine, SegmentAggregateRepository, sql, type StoredSegmentAggregate } from '@platform/clickhouse-store';
 import { type CurrentRun, type EpochMs, type ServingPointer, type SpeedPrediction } from '@platform/domain';
 import { type RunRowSink } from '@platform/query-domain';
@@ -8,6 +17,7 @@ const RUN_COLUMNS: readonly ColumnSpec[] = [
   { name: 'entity_id', type: 'String' },
   { name: 'outputs', type: 'Array(Float32)' },
   { name: 'scored_at', type: 'UInt64' },
+  { name: 'segment_values', type: 'Array(String)' },
 ];
 
 const SPEED_COLUMNS: readonly ColumnSpec[] = [
@@ -44,7 +54,7 @@ export class ServingStateReader {
   /** Appends every row of the pointer's run to the sink (a table builder enforces the memory budget). */
   async readRun(pointer: ServingPointer, builder: RunRowSink): Promise<void> {
     const batches = this.bulk.read({
-      query: sql`SELECT entity_id, outputs, scored_at FROM ${this.engine.table('batch_predictions')}
+      query: sql`SELECT entity_id, outputs, scored_at, segment_values FROM ${this.engine.table('batch_predictions')}
                  WHERE run_id = ${pointer.runId} AND model = ${pointer.model}`,
       columns: RUN_COLUMNS,
       maxRowsPerBatch: ROWS_PER_BATCH,
@@ -53,8 +63,9 @@ export class ServingStateReader {
       const ids = batch.columns['entity_id'] as StringColumn;
       const outputs = batch.columns['outputs'] as Float32ListColumn;
       const scoredAt = batch.columns['scored_at'] as BigUint64Array;
+      const segments = batch.columns['segment_values'] as StringListColumn;
       for (let row = 0; row < batch.rowCount; row++) {
-        builder.append(stringAt(ids, row), float32ListAt(outputs, row), Number(scoredAt[row]));
+        builder.append(stringAt(ids, row), float32ListAt(outputs, row), Number(scoredAt[row]), stringsAt(segments, row));
       }
     }
   }

@@ -18,6 +18,7 @@ import {
   type RankCursor,
   type RankedSource,
   type ServedPrediction,
+  SegmentFilter,
   ServingState,
   StoreBackedModelState,
 } from '@platform/query-domain';
@@ -45,14 +46,20 @@ function hostileIds(): string[] {
   return ids;
 }
 
-/** Scores with ties (k mod 97 / 64), NaN, empty outputs and two outputs: every ranking edge. */
-function runRows(ids: readonly string[]): BatchPrediction[] {
+const REGIONS = ['north', "sou'th", 'é'];
+
+/**
+ * Scores with ties (k mod 97 / 64), NaN, empty outputs and two outputs: every ranking edge; three
+ * regions (one needing escapes) and rows without segment values.
+ */
+function runRows(ids: readonly string[]): (BatchPrediction & { segmentValues: string[] })[] {
   return ids.map((entityId, k) => ({
     model: MODEL,
     runId: 'run-1',
     entityId,
     outputs: k % 50 === 7 ? [NaN] : k % 50 === 8 ? [] : k % 3 === 0 ? [(k % 97) / 64, 0.5] : [(k % 97) / 64],
     scoredAt: 1_000 + k,
+    segmentValues: k % 11 === 5 ? [] : [REGIONS[k % 3]!],
   }));
 }
 
@@ -75,12 +82,18 @@ function comparable(answer: ServedPrediction): Omit<ServedPrediction, 'freshness
   return rest;
 }
 
-async function walkRanking(state: ModelServingState, limit: number, source?: RankedSource): Promise<{ pages: object[]; cursors: (RankCursor | null)[] }> {
+async function walkRanking(
+  state: ModelServingState,
+  limit: number,
+  source?: RankedSource,
+  region?: string,
+): Promise<{ pages: object[]; cursors: (RankCursor | null)[] }> {
   const pages: object[] = [];
   const cursors: (RankCursor | null)[] = [];
+  const segment = SegmentFilter.of(state.fallback.segmentColumns, region === undefined ? undefined : { region });
   let after: RankCursor | undefined;
   for (;;) {
-    const page = await state.rankedPage(limit, after, source);
+    const page = await state.rankedPage(limit, after, source, segment);
     pages.push(page.predictions.map(comparable));
     cursors.push(page.next);
     if (page.next === null) return { pages, cursors };
@@ -196,16 +209,26 @@ describe.each(ENGINE_KINDS)('a run over the memory budget, served from the store
   });
 
   it.each([
-    [7, undefined],
-    [100, undefined],
-    [1_000, undefined],
-    [13, 'batch' as const],
-    [2, 'speed' as const],
-  ])('walks ranked pages of %d (source %s) exactly as the in-memory state does', async (limit, source) => {
-    const expected = await walkRanking(inMemory.require(MODEL), limit, source);
-    const walked = await walkRanking(storeBacked.require(MODEL), limit, source);
+    [7, undefined, undefined],
+    [100, undefined, undefined],
+    [1_000, undefined, undefined],
+    [13, 'batch' as const, undefined],
+    [2, 'speed' as const, undefined],
+    [7, undefined, 'north'],
+    [13, 'batch' as const, "sou'th"],
+    [1, 'speed' as const, 'north'],
+    [5, undefined, 'é'],
+  ])('walks ranked pages of %d (source %s, region %s) exactly as the in-memory state does', async (limit, source, region) => {
+    const expected = await walkRanking(inMemory.require(MODEL), limit, source, region);
+    const walked = await walkRanking(storeBacked.require(MODEL), limit, source, region);
     expect(walked.cursors).toEqual(expected.cursors);
     expect(walked.pages).toEqual(expected.pages);
+    if (region !== undefined) {
+      const regionOf = new Map(runRows(ids).map((row) => [row.entityId, row.segmentValues[0]]));
+      const entities = expected.pages.flat().map((answer) => (answer as ServedPrediction).entityId);
+      expect(entities.length).toBeGreaterThan(0);
+      expect(entities.every((id) => regionOf.get(id) === region)).toBe(true);
+    }
   });
 
   it('summarises counts and the score distribution as the in-memory state does', async () => {

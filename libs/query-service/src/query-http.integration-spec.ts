@@ -147,11 +147,28 @@ describe.each(ENGINE_KINDS)('query layer HTTP API on %s', (kind) => {
     expect(walked).toEqual(['b', 'é', 'c/with slash', 'a']);
     const speedOnly = await inject('GET', `/models/${MODEL}/ranking?source=speed`);
     expect((speedOnly.body['predictions'] as { entityId: string }[]).map((p) => p.entityId)).toEqual(['b']);
-    for (const query of ['after=bm90LWEtY3Vyc29y', 'limit=0', 'source=fallback', 'order=asc']) {
+    for (const query of ['after=bm90LWEtY3Vyc29y', 'limit=0', 'source=fallback', 'order=asc', 'segment.region=a&segment.region=b']) {
       const refused = await inject('GET', `/models/${MODEL}/ranking?${query}`);
       expect(refused.status).toBe(400);
       expect(refused.body['message']).toMatch(/query\./);
     }
+  });
+
+  it('ranks only the entities of a segment, speed-answered ones by their run row', async () => {
+    const ranked = async (query: string): Promise<string[]> => {
+      const page = await inject('GET', `/models/${MODEL}/ranking?${query}`);
+      expect(page.status).toBe(200);
+      return (page.body['predictions'] as { entityId: string }[]).map((p) => p.entityId);
+    };
+    expect(await ranked('segment.region=north')).toEqual(['b', 'é', 'a']);
+    expect(await ranked('segment.region=south')).toEqual(['c/with slash']);
+    expect(await ranked('segment.region=east')).toEqual([]);
+    expect(await ranked('segment.region=north&source=speed')).toEqual(['b']);
+    const page = await inject('GET', `/models/${MODEL}/ranking?segment.region=north&limit=1`);
+    expect(await ranked(`segment.region=north&after=${page.body['nextCursor'] as string}`)).toEqual(['é', 'a']);
+    const unknownColumn = await inject('GET', `/models/${MODEL}/ranking?segment.plan=basic`);
+    expect(unknownColumn.status).toBe(400);
+    expect(unknownColumn.body['message']).toMatch(/segment\.plan: the current run is not segmented by "plan" \(its segment columns: region\)/);
   });
 
   it('summarises a model: current run, counts by source, score distribution, freshness', async () => {

@@ -27,9 +27,12 @@ export const segmentQuery = z
     z.string().regex(SEGMENT_QUERY_KEY, 'only segment.<column> parameters are accepted'),
     segmentValue,
   )
-  .transform((query) =>
-    Object.fromEntries(Object.entries(query).map(([key, value]) => [SEGMENT_QUERY_KEY.exec(key)![1]!, value])),
-  );
+  .transform(segmentAttributesOf);
+
+/** `{ 'segment.region': 'north' }` → `{ region: 'north' }` (keys already checked against SEGMENT_QUERY_KEY). */
+function segmentAttributesOf(query: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(query).map(([key, value]) => [SEGMENT_QUERY_KEY.exec(key)![1]!, value]));
+}
 
 export const lookupBody = z.strictObject({
   ids: z.array(entityIdSchema).min(1).max(BULK_LOOKUP_MAX_IDS),
@@ -60,11 +63,24 @@ const rankCursor = z
     return z.NEVER;
   });
 
-export const rankingQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1_000).default(100),
-  after: rankCursor.optional(),
-  source: z.enum(['batch', 'speed']).optional(),
-});
+const RANKING_OPTIONS = new Set(['limit', 'after', 'source']);
+
+/** limit, after, source, and `segment.<column>=value` filters (only entities of that segment). */
+export const rankingQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(1_000).default(100),
+    after: rankCursor.optional(),
+    source: z.enum(['batch', 'speed']).optional(),
+  })
+  .catchall(segmentValue)
+  .superRefine((query, context) => {
+    for (const key of Object.keys(query)) {
+      if (!RANKING_OPTIONS.has(key) && !SEGMENT_QUERY_KEY.test(key)) {
+        context.addIssue({ code: 'custom', path: [key], message: 'unknown parameter: expected limit, after, source or segment.<column>' });
+      }
+    }
+  })
+  .transform(({ limit, after, source, ...segment }) => ({ limit, after, source, segment: segmentAttributesOf(segment as Record<string, string>) }));
 
 export const runParams = modelParams.extend({ runId: z.string().min(1).max(128) });
 export const runListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1_000).default(20) });

@@ -1,5 +1,5 @@
 import { PlatformError } from '@platform/domain';
-import { type ModelSummary, type RankedPage, type ServedPrediction, ServingState } from '@platform/query-domain';
+import { type ModelSummary, type RankedPage, SegmentFilter, type ServedPrediction, ServingState } from '@platform/query-domain';
 import { LiveFeed, ServingStateSync } from '@platform/query-layer';
 import { PlatformErrorFilter, RequireScope, ZodValidationPipe } from '@platform/service-kit';
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, type MessageEvent, Param, Post, Query, Sse, UseFilters, UseGuards } from '@nestjs/common';
@@ -109,6 +109,11 @@ export class QueryController {
   @ApiQuery({ name: 'limit', required: false, description: '1-1000, default 100' })
   @ApiQuery({ name: 'after', required: false, description: 'nextCursor of the previous page' })
   @ApiQuery({ name: 'source', required: false, enum: ['batch', 'speed'], description: 'only entities answered by this layer' })
+  @ApiQuery({
+    name: 'segment.<column>',
+    required: false,
+    description: "only entities whose run row is in this segment, e.g. segment.region=north (a column the run is not segmented by is a 400)",
+  })
   @ApiOkResponse({
     schema: {
       type: 'object',
@@ -119,7 +124,8 @@ export class QueryController {
     @Param(new ZodValidationPipe(modelParams, 'path')) { model }: z.infer<typeof modelParams>,
     @Query(new ZodValidationPipe(rankingQuery, 'query')) query: z.infer<typeof rankingQuery>,
   ): RankingResponse | Promise<RankingResponse> {
-    const page = this.stateOf(model).rankedPage(query.limit, query.after, query.source);
+    const state = this.stateOf(model);
+    const page = state.rankedPage(query.limit, query.after, query.source, SegmentFilter.of(state.fallback.segmentColumns, query.segment));
     return page instanceof Promise ? page.then(rankingResponse) : rankingResponse(page);
   }
 

@@ -18,7 +18,8 @@ interface BatchPredictionRow {
 export class BatchPredictionRepository {
   constructor(private readonly engine: ClickHouseEngine) {}
 
-  async insert(rows: readonly BatchPrediction[]): Promise<void> {
+  /** `segmentValues`: the entity's segment values in the run's segment columns' order (none by default). */
+  async insert(rows: readonly (BatchPrediction & { readonly segmentValues?: readonly string[] })[]): Promise<void> {
     await this.engine.insertRows(
       'batch_predictions',
       rows.map((row) => ({
@@ -27,6 +28,7 @@ export class BatchPredictionRepository {
         entity_id: row.entityId,
         outputs: row.outputs,
         scored_at: row.scoredAt,
+        segment_values: row.segmentValues ?? [],
       })),
       `insert ${rows.length} batch predictions`,
     );

@@ -8,11 +8,19 @@ export const MODEL = 'churn';
 
 /**
  * A published run of four entities (a 0, b 0.25 overridden by a speed row at 0.875, "c/with slash"
- * 0.5, é 0.75), a segment aggregate (region north 0.625) and the run's record with its report.
+ * 0.5, é 0.75; all in region north but "c/with slash", in south), a segment aggregate (region north
+ * 0.625) and the run's record with its report.
  */
 export async function seedQueryTestData(engine: ClickHouseEngine): Promise<void> {
   await new BatchPredictionRepository(engine).insert(
-    ['a', 'b', 'c/with slash', 'é'].map((entityId, index) => ({ model: MODEL, runId: 'run-1', entityId, outputs: [index / 4], scoredAt: 900 })),
+    ['a', 'b', 'c/with slash', 'é'].map((entityId, index) => ({
+      model: MODEL,
+      runId: 'run-1',
+      entityId,
+      outputs: [index / 4],
+      scoredAt: 900,
+      segmentValues: [entityId === 'c/with slash' ? 'south' : 'north'],
+    })),
   );
   await engine.insertRows(
     'segment_aggregates',
