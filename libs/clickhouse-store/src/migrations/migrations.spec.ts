@@ -10,7 +10,7 @@ describe('splitStatements', () => {
 describe('loadMigrations', () => {
   it('loads the built-in migrations in version order, each naming tables by {database}', () => {
     const migrations = loadMigrations();
-    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(migrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     for (const migration of migrations) {
       expect(migration.checksum).toMatch(/^[0-9a-f]{64}$/);
       for (const statement of migration.statements) {
