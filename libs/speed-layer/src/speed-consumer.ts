@@ -80,10 +80,8 @@ const DEFAULT_SERVING_REFRESH_MS = 1_000;
  * offset moves past unwritten data; a crash or a rebalance redelivers what was not committed, and event ids
  * de-duplicate it downstream.
  *
- * Every `servingRefreshMs`, between batches (on a timer without traffic), it follows the serving
- * pointers (not before every batch, which cost two store reads per batch; the catch-up covers
- * events appended before the switch either way);
- * when a model's version changes it catches up (re-scores every entity with an event
+ * Between batches (and at least every `servingRefreshMs` without traffic) it follows the serving
+ * pointers; when a model's version changes it catches up (re-scores every entity with an event
  * after the new cut-off) before ingesting more, so each event is scored with the new version either
  * by the catch-up (appended before the switch) or by its batch (after). It catches up at start too:
  * a publish may have happened while no consumer ran.
@@ -181,9 +179,9 @@ export class SpeedConsumer {
   }
 
   private async process(batch: readonly ConsumedMessage[], prepared: PreparedBatch | undefined): Promise<void> {
-    // Between batches: a publish or rollback seen now switches the version from here on (a batch
-    // prepared before against other manifests is prepared again by the write).
-    await this.followServingIfDue();
+    // Between batches: a publish or rollback since the last one switches the version from here on
+    // (a batch prepared before against other manifests is prepared again by the write).
+    await this.followServing(false);
     const outcome = await this.withBackoff(() => this.deps.ingest.write(prepared ?? this.deps.ingest.prepare(batch)));
     try {
       await this.consumer?.commit(outcome.positions);
