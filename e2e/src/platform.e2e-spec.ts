@@ -415,7 +415,10 @@ describe('platform: batch, speed and query layers as three processes', () => {
     }
     expect([...wrong]).toEqual([]);
     const retries = [...outcomes.keys()].filter((outcome) => outcome !== '200');
-    expect(retries.filter((outcome) => outcome !== 'ECONNREFUSED' && !outcome.startsWith('503 '))).toEqual([]);
+    // Retries only: refused while down, 503 while loading, and a keep-alive socket the stopping
+    // server closed just as a request went out on it (HTTP/1.1's close race; seen once in CI).
+    const retriable = new Set(['ECONNREFUSED', 'UND_ERR_SOCKET', 'ECONNRESET']);
+    expect(retries.filter((outcome) => !retriable.has(outcome) && !outcome.startsWith('503 '))).toEqual([]);
     expect(retries).toContain('ECONNREFUSED');
     expect(differences(before, await lookup(watched))).toEqual([]);
   }, 120_000);
