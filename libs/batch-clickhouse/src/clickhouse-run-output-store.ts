@@ -1,7 +1,14 @@
 import { type RejectedRow, type RunOutputStore, type ScoredRows, type SegmentAggregate } from '@platform/batch-domain';
 import { BatchPredictionRepository, type ClickHouseEngine, quoteBytes, sql, trustedSql } from '@platform/clickhouse-store';
 import { bulkColumnarIoFor } from '@platform/clickhouse-bulk-io';
-import { type BulkColumnarIo, type ColumnSpec, type Float32ListColumn, type StringColumn, type StringListColumn } from '@platform/columnar';
+import {
+  type BulkColumnarIo,
+  type ColumnSpec,
+  type Float32ListColumn,
+  repeatedStringColumn,
+  type StringColumn,
+  type StringListColumn,
+} from '@platform/columnar';
 
 const PREDICTION_COLUMNS: readonly ColumnSpec[] = [
   { name: 'model', type: 'String' },
@@ -11,20 +18,6 @@ const PREDICTION_COLUMNS: readonly ColumnSpec[] = [
   { name: 'scored_at', type: 'UInt64' },
   { name: 'segment_values', type: 'Array(String)' },
 ];
-
-const encoder = new TextEncoder();
-
-/** The same value on every row, without building a string per row. */
-function repeated(value: string, rows: number): StringColumn {
-  const bytes = encoder.encode(value);
-  const all = new Uint8Array(bytes.length * rows);
-  const offsets = new Int32Array(rows + 1);
-  for (let row = 0; row < rows; row++) {
-    all.set(bytes, row * bytes.length);
-    offsets[row + 1] = (row + 1) * bytes.length;
-  }
-  return { kind: 'string', offsets, bytes: all };
-}
 
 /** Row-major outputs as one list per row, sharing the output buffer. */
 function outputLists(rows: ScoredRows): Float32ListColumn {
@@ -74,8 +67,8 @@ export class ClickHouseRunOutputStore implements RunOutputStore {
         {
           rowCount: rows.rowCount,
           columns: {
-            model: repeated(model, rows.rowCount),
-            run_id: repeated(runId, rows.rowCount),
+            model: repeatedStringColumn(model, rows.rowCount),
+            run_id: repeatedStringColumn(runId, rows.rowCount),
             entity_id: rows.entityIds,
             outputs: outputLists(rows),
             scored_at: new BigUint64Array(rows.rowCount).fill(BigInt(scoredAt)),
