@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   type ColumnBatch,
   type ColumnSpec,
@@ -18,6 +20,10 @@ import { bulkColumnarIoFor } from './bulk-columnar-io-factory';
 const ROWS = 1_000_000;
 const WRITE_BATCH_ROWS = 100_000;
 const READ_BATCH_ROWS = 65_536;
+
+/** A full collection on demand, so the memory check counts live buffers, not garbage awaiting GC. */
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 const COLUMNS: readonly ColumnSpec[] = [
   { name: 'seq', type: 'UInt32' },
@@ -143,6 +149,7 @@ describe.each(ENGINE_KINDS)('bulk columnar I/O on %s', (kind) => {
     let seen = 0;
     let resultBytes = 0;
     let peakRetainedBytes = 0;
+    collectGarbage();
     const baseline = process.memoryUsage().arrayBuffers;
     for await (const batch of io.read({
       query: `SELECT * FROM ${table} ORDER BY seq`,
@@ -153,12 +160,13 @@ describe.each(ENGINE_KINDS)('bulk columnar I/O on %s', (kind) => {
       expectBitExact(batch, expectedBatch(seen, batch.rowCount));
       seen += batch.rowCount;
       resultBytes += Object.values(batch.columns).reduce((bytes, column) => bytes + columnBytes(column), 0);
+      collectGarbage();
       peakRetainedBytes = Math.max(peakRetainedBytes, process.memoryUsage().arrayBuffers - baseline);
     }
     expect(seen).toBe(ROWS);
-    // A reader that held the whole result would retain all of it; batches not yet collected stay
-    // well under half (the bound is relative: the column set grew, and with it the result).
-    expect(peakRetainedBytes).toBeLessThan(resultBytes / 2);
+    // A reader that held the whole result would retain all of it; a streaming one holds the batch in
+    // hand and what it has buffered ahead (the engine's current chunk), a few batches of the 16.
+    expect(peakRetainedBytes).toBeLessThan(resultBytes / 4);
   });
 
   it('reads an empty result of every column type as no batches', async () => {
