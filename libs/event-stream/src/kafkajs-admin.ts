@@ -1,9 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Admin } from 'kafkajs';
 import { classifyKafkaError } from './classify-kafka-error';
 import { type CommittedOffset, type EventStreamAdmin, type PartitionOffsets, type TopicSpec } from './event-stream';
+import { type RetryConfig } from './event-stream-config';
+import { type EventStreamErrorContext, EventStreamUnavailableError } from './event-stream-errors';
 
 export class KafkaJsAdmin implements EventStreamAdmin {
-  constructor(private readonly admin: Admin) {}
+  constructor(
+    private readonly admin: Admin,
+    private readonly retry: RetryConfig,
+  ) {}
 
   async connect(): Promise<void> {
     try {
@@ -53,27 +59,38 @@ export class KafkaJsAdmin implements EventStreamAdmin {
   }
 
   async fetchCommittedOffsets(groupId: string, topic: string): Promise<readonly CommittedOffset[]> {
-    try {
-      const response = await this.admin.fetchOffsets({ groupId, topics: [topic] });
-      const partitions = response.find((entry) => entry.topic === topic)?.partitions ?? [];
-      return partitions
-        .map(({ partition, offset }) => ({
-          partition,
-          // Kafka answers -1 for a partition the group has never committed.
-          offset: offset.startsWith('-') ? null : offset,
-        }))
-        .sort((a, b) => a.partition - b.partition);
-    } catch (error) {
-      throw classifyKafkaError(error, { operation: 'fetch committed offsets', topic, groupId });
-    }
+    const response = await this.read({ operation: 'fetch committed offsets', topic, groupId }, () =>
+      this.admin.fetchOffsets({ groupId, topics: [topic] }),
+    );
+    const partitions = response.find((entry) => entry.topic === topic)?.partitions ?? [];
+    return partitions
+      .map(({ partition, offset }) => ({
+        partition,
+        // Kafka answers -1 for a partition the group has never committed.
+        offset: offset.startsWith('-') ? null : offset,
+      }))
+      .sort((a, b) => a.partition - b.partition);
   }
 
   async fetchTopicOffsets(topic: string): Promise<readonly PartitionOffsets[]> {
-    try {
-      const partitions = await this.admin.fetchTopicOffsets(topic);
-      return partitions.map(({ partition, low, high }) => ({ partition, earliest: low, end: high })).sort((a, b) => a.partition - b.partition);
-    } catch (error) {
-      throw classifyKafkaError(error, { operation: 'fetch topic offsets', topic });
+    const partitions = await this.read({ operation: 'fetch topic offsets', topic }, () => this.admin.fetchTopicOffsets(topic));
+    return partitions.map(({ partition, low, high }) => ({ partition, earliest: low, end: high })).sort((a, b) => a.partition - b.partition);
+  }
+
+  /**
+   * kafkajs's admin answers these reads with the broker's first error, retriable or not (e.g. "the
+   * coordinator is loading" just after a broker starts). They change nothing, so a retriable
+   * failure is tried again on the client's backoff before it reaches the caller.
+   */
+  private async read<T>(context: Omit<EventStreamErrorContext, 'kafkaErrorType'>, call: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        const classified = classifyKafkaError(error, context);
+        if (!(classified instanceof EventStreamUnavailableError) || attempt >= this.retry.retries) throw classified;
+        await sleep(Math.min(this.retry.maxRetryTimeMs, this.retry.initialRetryTimeMs * 2 ** attempt));
+      }
     }
   }
 }

@@ -39,7 +39,7 @@ export class KafkaJsEventStream implements EventStream {
   }
 
   createAdmin(): EventStreamAdmin {
-    return new KafkaJsAdmin(this.kafka.admin({ retry: toKafkaJsRetry(this.config.retry) }));
+    return new KafkaJsAdmin(this.kafka.admin({ retry: toKafkaJsRetry(this.config.retry) }), this.config.retry);
   }
 
   createProducer(): EventStreamProducer {
