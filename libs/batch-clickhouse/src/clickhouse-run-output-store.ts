@@ -1,23 +1,15 @@
 import { type RejectedRow, type RunOutputStore, type ScoredRows, type SegmentAggregate } from '@platform/batch-domain';
-import { BatchPredictionRepository, type ClickHouseEngine, quoteBytes, sql, trustedSql } from '@platform/clickhouse-store';
+import { BatchPredictionRepository, type ClickHouseEngine, quoteBytes, sql, TABLE_COLUMNS, trustedSql } from '@platform/clickhouse-store';
 import { bulkColumnarIoFor } from '@platform/clickhouse-bulk-io';
 import {
   type BulkColumnarIo,
-  type ColumnSpec,
   type Float32ListColumn,
   repeatedStringColumn,
   type StringColumn,
   type StringListColumn,
 } from '@platform/columnar';
 
-const PREDICTION_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'model', type: 'String' },
-  { name: 'run_id', type: 'String' },
-  { name: 'entity_id', type: 'String' },
-  { name: 'outputs', type: 'Array(Float32)' },
-  { name: 'scored_at', type: 'UInt64' },
-  { name: 'segment_values', type: 'Array(String)' },
-];
+const PREDICTION_COLUMNS = TABLE_COLUMNS.batch_predictions;
 
 /** Row-major outputs as one list per row, sharing the output buffer. */
 function outputLists(rows: ScoredRows): Float32ListColumn {

@@ -16,3 +16,4 @@ export * from './repositories/model-registry-repository';
 export * from './repositories/audit-log-repository';
 export * from './repositories/table-parts-repository';
 export * from './repositories/segment-aggregate-repository';
+export * from './schema/table-columns';

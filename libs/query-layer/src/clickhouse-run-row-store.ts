@@ -8,7 +8,7 @@ import {
   type StringListColumn,
   stringsAt,
 } from '@platform/columnar';
-import { chunkInList, type ClickHouseEngine, quoteEntityId, sql, trustedSql } from '@platform/clickhouse-store';
+import { chunkInList, type ClickHouseEngine, columnsOf, quoteEntityId, sql, trustedSql } from '@platform/clickhouse-store';
 import { type BatchPrediction, type ServingPointer } from '@platform/domain';
 import {
   compareRanked,
@@ -21,12 +21,8 @@ import {
   type StoredScore,
 } from '@platform/query-domain';
 
-const ROW_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'entity_id', type: 'String' },
-  { name: 'outputs', type: 'Array(Float32)' },
-  { name: 'scored_at', type: 'UInt64' },
-  { name: 'segment_values', type: 'Array(String)' },
-];
+/** The columns of a run row as the query layer holds it (shared with the full-run read). */
+export const RUN_ROW_COLUMNS = columnsOf('batch_predictions', ['entity_id', 'outputs', 'scored_at', 'segment_values']);
 
 const SCORE_COLUMNS: readonly ColumnSpec[] = [
   { name: 'entity_id', type: 'String' },
@@ -122,7 +118,7 @@ export class ClickHouseRunRowStore implements RunRowStore {
 
   private async readRunRows(run: ServingPointer, query: string): Promise<StoredRunRow[]> {
     const rows: StoredRunRow[] = [];
-    for await (const batch of this.bulk.read({ query, columns: ROW_COLUMNS, maxRowsPerBatch: ROWS_PER_BATCH })) {
+    for await (const batch of this.bulk.read({ query, columns: RUN_ROW_COLUMNS, maxRowsPerBatch: ROWS_PER_BATCH })) {
       const ids = batch.columns['entity_id'] as StringColumn;
       const outputs = batch.columns['outputs'] as Float32ListColumn;
       const scoredAt = batch.columns['scored_at'] as BigUint64Array;

@@ -1,6 +1,5 @@
 import {
   type BulkColumnarIo,
-  type ColumnSpec,
   float32ListAt,
   type Float32ListColumn,
   stringAt,
@@ -8,28 +7,21 @@ import {
   type StringListColumn,
   stringsAt,
 } from '@platform/columnar';
-import { type ClickHouseEngine, SegmentAggregateRepository, sql, type StoredSegmentAggregate } from '@platform/clickhouse-store';
+import { type ClickHouseEngine, columnsOf, SegmentAggregateRepository, sql, type StoredSegmentAggregate } from '@platform/clickhouse-store';
 import { type CurrentRun, type EpochMs, type ServingPointer, type SpeedPrediction } from '@platform/domain';
 import { type RunRowSink } from '@platform/query-domain';
-import { ClickHouseRunRowStore } from './clickhouse-run-row-store';
+import { ClickHouseRunRowStore, RUN_ROW_COLUMNS } from './clickhouse-run-row-store';
 
-const RUN_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'entity_id', type: 'String' },
-  { name: 'outputs', type: 'Array(Float32)' },
-  { name: 'scored_at', type: 'UInt64' },
-  { name: 'segment_values', type: 'Array(String)' },
-];
-
-const SPEED_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'entity_id', type: 'String' },
-  { name: 'event_id', type: 'String' },
-  { name: 'event_time', type: 'UInt64' },
-  { name: 'outputs', type: 'Array(Float32)' },
-  { name: 'scored_at', type: 'UInt64' },
-  { name: 'source_topic', type: 'String' },
-  { name: 'source_partition', type: 'Int32' },
-  { name: 'source_offset', type: 'Int64' },
-];
+const SPEED_COLUMNS = columnsOf('speed_predictions', [
+  'entity_id',
+  'event_id',
+  'event_time',
+  'outputs',
+  'scored_at',
+  'source_topic',
+  'source_partition',
+  'source_offset',
+]);
 
 const ROWS_PER_BATCH = 65_536;
 
@@ -56,7 +48,7 @@ export class ServingStateReader {
     const batches = this.bulk.read({
       query: sql`SELECT entity_id, outputs, scored_at, segment_values FROM ${this.engine.table('batch_predictions')}
                  WHERE run_id = ${pointer.runId} AND model = ${pointer.model}`,
-      columns: RUN_COLUMNS,
+      columns: RUN_ROW_COLUMNS,
       maxRowsPerBatch: ROWS_PER_BATCH,
     });
     for await (const batch of batches) {

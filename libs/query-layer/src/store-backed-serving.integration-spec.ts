@@ -1,4 +1,3 @@
-import { createServer, type Server, type Socket, connect } from 'node:net';
 import { bulkColumnarIoFor } from '@platform/clickhouse-bulk-io';
 import {
   BatchPredictionRepository,
@@ -11,7 +10,7 @@ import {
   StoreUnavailableError,
   trustedSql,
 } from '@platform/clickhouse-store';
-import { clickhouseUrl, ENGINE_KINDS, useTestEngine } from '@platform/clickhouse-store/testing';
+import { clickhouseUrl, ENGINE_KINDS, FlakyTcpProxy, useTestEngine } from '@platform/clickhouse-store/testing';
 import { type BatchPrediction, type SpeedPrediction } from '@platform/domain';
 import {
   type ModelServingState,
@@ -99,31 +98,6 @@ async function walkRanking(
     if (page.next === null) return { pages, cursors };
     after = page.next;
   }
-}
-
-/** A TCP relay to the server that the test can cut, for a store outage on a live engine. */
-async function relayTo(url: string): Promise<{ url: string; cut: () => Promise<void> }> {
-  const target = new URL(url);
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => sockets.delete(socket));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('the relay has no port');
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    cut: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }
 
 describe.each(ENGINE_KINDS)('a run over the memory budget, served from the store on %s', (kind) => {
@@ -240,12 +214,12 @@ describe.each(ENGINE_KINDS)('a run over the memory budget, served from the store
 
   if (kind === 'server') {
     it('rejects a lookup it cannot read with a retriable StoreUnavailableError while the server is unreachable, and caches nothing', async () => {
-      const relay = await relayTo(clickhouseUrl());
+      const relay = await FlakyTcpProxy.start(new URL(clickhouseUrl()));
       const viaRelay = await ClickHouseEngine.open({ kind: 'server', url: relay.url, database: engine().database, requestTimeoutMs: 5_000 });
       try {
         const state = storeBackedCopy(storeBacked.require(MODEL) as StoreBackedModelState, viaRelay);
         expect(comparable(await state.answer(ids[2]!))).toEqual(comparable(await inMemory.answer(MODEL, ids[2]!)));
-        await relay.cut();
+        await relay.close();
         // Cached and speed answers need no read and still come; others fail as retriable.
         expect(comparable(state.answer(ids[2]!) as ServedPrediction)).toEqual(comparable(await inMemory.answer(MODEL, ids[2]!)));
         expect(state.answer(ids[0]!)).toMatchObject({ source: 'speed' });

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addApiKey } from '@platform/access';
 import { BatchPredictionRepository, type ClickHouseEngine, ServingPointerRepository } from '@platform/clickhouse-store';
-import { clickhouseUrl, ENGINE_KINDS, useTestEngine } from '@platform/clickhouse-store/testing';
+import { clickhouseUrl, ENGINE_KINDS, FlakyTcpProxy, useTestEngine } from '@platform/clickhouse-store/testing';
 import { ServingState } from '@platform/query-domain';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startQueryTestApp } from './testing/query-test-app';
-import { tcpRelayTo } from './testing/tcp-relay';
 
 /** Over the smallest budget (1 MiB): about 100 bytes a row held in memory. */
 const BIG = 'big';
@@ -35,7 +34,7 @@ describe.each(ENGINE_KINDS)('query layer HTTP API with a store-backed model and 
   const keysFile = join(mkdtempSync(join(tmpdir(), 'query-store-backed-')), 'api-keys.json');
   let app: NestFastifyApplication;
   let readKey = '';
-  let relay: { url: string; cut: () => Promise<void> } | undefined;
+  let relay: FlakyTcpProxy | undefined;
 
   async function inject(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
     const response = await app.inject({
@@ -51,7 +50,7 @@ describe.each(ENGINE_KINDS)('query layer HTTP API with a store-backed model and 
     readKey = (await addApiKey(keysFile, 'dashboard', ['read'])).key;
     await seed(engine());
     // On the server, the application reaches ClickHouse through a relay the last test cuts.
-    if (kind === 'server') relay = await tcpRelayTo(clickhouseUrl());
+    if (kind === 'server') relay = await FlakyTcpProxy.start(new URL(clickhouseUrl()));
     ({ app } = await startQueryTestApp(kind, engine(), keysFile, {
       QUERY_STATE_MAX_BYTES: String(1_048_576),
       QUERY_STORE_BACKED_CACHE_ENTRIES: '1000',
@@ -123,7 +122,7 @@ describe.each(ENGINE_KINDS)('query layer HTTP API with a store-backed model and 
   if (kind === 'server') {
     it('answers 503 with retry-after for ids it must read while ClickHouse is unreachable, and cached ids as before', async () => {
       const before = await inject('GET', `/models/${BIG}/predictions/customer-5000`);
-      await relay!.cut();
+      await relay!.close();
       const cached = await inject('GET', `/models/${BIG}/predictions/customer-5000`);
       expect(cached.status).toBe(200);
       const { freshness: _a, ...expected } = JSON.parse(before.text) as Record<string, unknown>;

@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseEngine, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
 import { parseSpeedPredictionMessage, type SpeedPredictionMessage } from '@platform/domain';
-import { uniqueName, useTestEngine } from '@platform/clickhouse-store/testing';
+import { FlakyTcpProxy, uniqueName, useTestEngine } from '@platform/clickhouse-store/testing';
 import { trainChurnModel, writeChurnModelPackage } from '@platform/demo-churn';
 import { createEventStreamConfig, type EventStream, KafkaJsEventStream, type OutgoingMessage } from '@platform/event-stream';
 import { type ModelManifest } from '@platform/model-package';
 import { parseDeadLetterMessage } from '@platform/speed-domain';
 import { TfjsModelRuntime } from '@platform/tfjs-runtime';
 import { type IngestOutcome } from './ingest-feature-events';
-import { FlakyTcpProxy } from './testing/flaky-tcp-proxy';
 import { speedConsumerOn, validFeatures as features } from './testing/speed-consumer-harness';
 import { testKafkaBrokers } from '@platform/event-stream/testing';
 

@@ -1,9 +1,8 @@
-import { type ClickHouseEngine } from '@platform/clickhouse-store';
+import { type ClickHouseEngine, TABLE_COLUMNS } from '@platform/clickhouse-store';
 import { bulkColumnarIoFor } from '@platform/clickhouse-bulk-io';
 import {
   type BulkColumnarIo,
   type ColumnBatch,
-  type ColumnSpec,
   repeatedStringColumn,
   type StringColumn,
   StringColumnBuilder,
@@ -11,33 +10,8 @@ import {
 import { type FeatureEvent } from '@platform/domain';
 import { type ScoredEvents } from './event-scorer';
 
-const FEATURE_EVENT_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'model', type: 'String' },
-  { name: 'entity_id', type: 'String' },
-  { name: 'event_id', type: 'String' },
-  { name: 'event_time', type: 'UInt64' },
-  { name: 'numeric_names', type: 'Array(String)' },
-  { name: 'numeric_values', type: 'Array(Float64)' },
-  { name: 'categorical_names', type: 'Array(String)' },
-  { name: 'categorical_values', type: 'Array(String)' },
-  { name: 'source_topic', type: 'String' },
-  { name: 'source_partition', type: 'Int32' },
-  { name: 'source_offset', type: 'Int64' },
-  { name: 'ingested_at', type: 'UInt64' },
-];
-
-const SPEED_PREDICTION_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'model', type: 'String' },
-  { name: 'model_version', type: 'String' },
-  { name: 'entity_id', type: 'String' },
-  { name: 'event_id', type: 'String' },
-  { name: 'event_time', type: 'UInt64' },
-  { name: 'outputs', type: 'Array(Float32)' },
-  { name: 'scored_at', type: 'UInt64' },
-  { name: 'source_topic', type: 'String' },
-  { name: 'source_partition', type: 'Int32' },
-  { name: 'source_offset', type: 'Int64' },
-];
+const FEATURE_EVENT_COLUMNS = TABLE_COLUMNS.feature_events;
+const SPEED_PREDICTION_COLUMNS = TABLE_COLUMNS.speed_predictions;
 
 /**
  * The speed layer's two appends, `feature_events` and `speed_predictions`, through the bulk
