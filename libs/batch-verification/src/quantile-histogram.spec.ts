@@ -39,6 +39,22 @@ describe('ReservoirSample', () => {
     expect(Math.abs(sorted[RESERVOIR_CAPACITY / 2]! - streamLength / 2)).toBeLessThan(streamLength / 50);
   });
 
+  it('keeps every position of the stream with the same probability, capacity / length', () => {
+    const capacity = 8;
+    const streamLength = 100;
+    const seeds = 4_000;
+    const keptAt = new Array<number>(streamLength).fill(0);
+    for (let seed = 1; seed <= seeds; seed++) {
+      const sample = new ReservoirSample(seed, capacity);
+      for (let value = 0; value < streamLength; value++) sample.offer(value);
+      for (const kept of sample.sorted()) keptAt[kept]! += 1;
+    }
+    // Expected 320 per position (sd about 17): the first values, the fill, and the last are no exception.
+    const expected = (seeds * capacity) / streamLength;
+    for (const count of keptAt) expect(Math.abs(count - expected)).toBeLessThan(expected / 4);
+    expect(keptAt.reduce((sum, count) => sum + count, 0)).toBe(seeds * capacity);
+  });
+
   it('depends on the seed only', () => {
     const draw = (seed: number): number[] => {
       const sample = new ReservoirSample(seed, 8);

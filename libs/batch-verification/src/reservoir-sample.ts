@@ -7,14 +7,20 @@ import { SeededRandom } from '@platform/domain';
 export const RESERVOIR_CAPACITY = 16_384;
 
 /**
- * A uniform random sample of fixed size over a stream of any length (Vitter's algorithm R). The
- * i-th value offered replaces a kept one with probability capacity / i, so the result depends on
- * the seed and the order of values only, never on how the stream was cut into chunks.
+ * A uniform random sample of fixed size over a stream of any length (Li's algorithm L). Once full,
+ * it draws how many values to skip before the next replacement, so a value costs a comparison, not
+ * a random draw (Vitter's algorithm R drew one per value, a few percent of a batch run's main
+ * thread). The result depends on the seed and the order of values only, never on how the stream
+ * was cut into chunks.
  */
 export class ReservoirSample {
   private readonly values: Float64Array;
   private readonly random: SeededRandom;
   private seen = 0;
+  /** Algorithm L's W: the largest of the kept values' random keys, shrinking as the stream grows. */
+  private weight = 1;
+  /** Index in the stream of the next value that replaces a kept one. */
+  private nextReplacement = Infinity;
 
   constructor(
     seed: number,
@@ -32,9 +38,10 @@ export class ReservoirSample {
   offer(value: number): void {
     if (this.seen < this.capacity) {
       this.values[this.seen] = value;
-    } else {
-      const slot = Math.floor(this.random.next() * (this.seen + 1));
-      if (slot < this.capacity) this.values[slot] = value;
+      if (this.seen === this.capacity - 1) this.scheduleReplacement();
+    } else if (this.seen === this.nextReplacement) {
+      this.values[Math.floor(this.random.next() * this.capacity)] = value;
+      this.scheduleReplacement();
     }
     this.seen++;
   }
@@ -42,5 +49,15 @@ export class ReservoirSample {
   /** A sorted copy of the sample. */
   sorted(): Float64Array {
     return this.values.slice(0, this.size).sort();
+  }
+
+  private scheduleReplacement(): void {
+    this.weight *= Math.exp(Math.log(this.unitOpenAtZero()) / this.capacity);
+    this.nextReplacement = this.seen + Math.floor(Math.log(this.unitOpenAtZero()) / Math.log(1 - this.weight)) + 1;
+  }
+
+  /** Uniform in (0, 1]: a logarithm of it is finite. */
+  private unitOpenAtZero(): number {
+    return 1 - this.random.next();
   }
 }
