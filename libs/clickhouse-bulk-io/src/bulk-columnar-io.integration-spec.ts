@@ -17,9 +17,10 @@ import {
 import { ENGINE_KINDS, useTestEngine } from '@platform/clickhouse-store/testing';
 import { bulkColumnarIoFor } from './bulk-columnar-io-factory';
 
-const ROWS = 1_000_000;
-const WRITE_BATCH_ROWS = 100_000;
-const READ_BATCH_ROWS = 65_536;
+/** 16 read batches: enough to tell a streaming reader from one that holds the result. */
+const ROWS = 262_144;
+const WRITE_BATCH_ROWS = 25_000;
+const READ_BATCH_ROWS = 16_384;
 
 /** A full collection on demand, so the memory check counts live buffers, not garbage awaiting GC. */
 setFlagsFromString('--expose-gc');
@@ -95,7 +96,7 @@ function expectedBatch(start: number, count: number): ColumnBatch {
 }
 
 function* generate(): Generator<ColumnBatch> {
-  for (let start = 0; start < ROWS; start += WRITE_BATCH_ROWS) yield expectedBatch(start, WRITE_BATCH_ROWS);
+  for (let start = 0; start < ROWS; start += WRITE_BATCH_ROWS) yield expectedBatch(start, Math.min(WRITE_BATCH_ROWS, ROWS - start));
 }
 
 function bits(values: ArrayBufferView): Buffer {
