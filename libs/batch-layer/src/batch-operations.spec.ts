@@ -91,6 +91,17 @@ describe('BatchOperations', () => {
     expect(audit.at(-1)).toMatchObject({ actor: 'cron', action: 'run.publish', outcome: 'failed', detail: 'Error: disk full' });
   });
 
+  it('reports where a followed run ended, even when it ends between two progress ticks', async () => {
+    const { operations } = operationsWith(async (command) => {
+      command.onStarted?.(record('running'));
+      command.onProgress?.({ runId: 'run-1', rowsRead: 10, rowsTotal: 10 });
+      return published();
+    });
+    const seen: string[] = [];
+    await operations.runToCompletion('churn', 'cli', 'cli', ({ rowsRead, rowsTotal, estimate }) => seen.push(`${estimate.percent}% ${rowsRead}/${rowsTotal}`));
+    expect(seen.at(-1)).toBe('100% 10/10');
+  });
+
   it('cancels runs in flight on shutdown and waits for them to stop', async () => {
     const { operations } = operationsWith(async (command) => {
       command.onStarted?.(record('running'));

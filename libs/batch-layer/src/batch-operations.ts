@@ -110,6 +110,11 @@ class TrackedRun {
   }
 }
 
+function progressOf(flight: TrackedRun, run: BatchRunRecord): RunInFlight {
+  const { trigger, progress } = flight;
+  return { run, trigger, rowsRead: progress.rowsRead, rowsTotal: progress.rowsTotal, estimate: estimateProgress(progress, performance.now() - flight.startedAtMs) };
+}
+
 /** Refused before it ran (in use, unknown, not allowed) or failed trying (engine down, a bug). */
 function refusalOutcome(error: unknown): AuditOutcome {
   return error instanceof RunInProgressError || (error instanceof PlatformError && !error.retriable) ? 'rejected' : 'failed';
@@ -193,10 +198,7 @@ export class BatchOperations {
   async runToCompletion(model: string, actor: string, trigger: string, onProgress?: (flight: RunInFlight) => void): Promise<BatchRunResult> {
     const flight = await this.launch(model, actor, trigger);
     const run = flight.run!;
-    const report = (): void => {
-      const progress = this.progress(model);
-      if (progress !== undefined) onProgress?.(progress);
-    };
+    const report = (): void => onProgress?.(progressOf(flight, run));
     const timer = onProgress === undefined ? undefined : setInterval(report, 250);
     try {
       const result = await flight.done;
@@ -207,14 +209,14 @@ export class BatchOperations {
       return result;
     } finally {
       if (timer !== undefined) clearInterval(timer);
+      // The last word is where the run ended, whenever the interval last fired.
+      report();
     }
   }
 
   progress(model: string): RunInFlight | undefined {
     const flight = this.inFlight.get(model);
-    if (flight?.run === undefined) return undefined;
-    const { run, trigger, progress } = flight;
-    return { run, trigger, rowsRead: progress.rowsRead, rowsTotal: progress.rowsTotal, estimate: estimateProgress(progress, performance.now() - flight.startedAtMs) };
+    return flight?.run === undefined ? undefined : progressOf(flight, flight.run);
   }
 
   async listRuns(model: string, limit: number): Promise<BatchRunRecord[]> {
