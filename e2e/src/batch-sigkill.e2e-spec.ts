@@ -6,7 +6,8 @@ import { createClient } from '@clickhouse/client';
 import { platformCliOk } from './support/platform-cli';
 import { REPO_ROOT } from './support/service-process';
 
-const SOURCE_ROWS = 1_000_000;
+/** Eight chunks: the run is still writing when its first predictions are seen. */
+const SOURCE_ROWS = 500_000;
 
 /**
  * A batch run killed with SIGKILL mid-write leaves nothing visible; the next run marks it failed,
@@ -38,7 +39,7 @@ describe('a batch run killed mid-write', () => {
   it('leaves nothing visible, and the next run recovers and publishes', async () => {
     if (url === undefined) throw new Error('CLICKHOUSE_URL is not set: run through npm test');
     const modelDir = join(workDir, 'churn-model');
-    await platformCliOk(env, 'train-demo-model', '--out', modelDir, '--version', '1.0.0');
+    await platformCliOk(env, 'train-demo-model', '--out', modelDir, '--version', '1.0.0', '--rows', '60000');
     await platformCliOk(env, 'models-cli', 'register', modelDir);
     await platformCliOk(env, 'models-cli', 'promote', 'churn', '1.0.0');
     await platformCliOk(env, 'batch-cli', 'demo-data', '--rows', String(SOURCE_ROWS));
