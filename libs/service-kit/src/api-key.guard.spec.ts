@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ApiKeyRing, type ApiPrincipal, hashApiKey } from '@platform/access';
 import { type AuditEntry, InvalidInputError, PlatformError } from '@platform/domain';
-import { Controller, Get, HttpStatus, Param, UseFilters } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Logger, Param, UseFilters } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -17,6 +17,10 @@ class GoneError extends PlatformError {
 class EngineDownError extends PlatformError {
   readonly code = 'ENGINE_DOWN';
   readonly retriable = true;
+}
+class DefectError extends PlatformError {
+  readonly code = 'DEFECT';
+  readonly retriable = false;
 }
 
 @UseFilters(new PlatformErrorFilter({ GONE_FOR_GOOD: HttpStatus.GONE }))
@@ -39,6 +43,7 @@ class ProbeController {
     if (n === 1) throw new InvalidInputError('one is not allowed');
     if (n === 2) throw new GoneError('gone');
     if (n === 3) throw new EngineDownError('engine down');
+    if (n === 5) throw new DefectError('a bug');
     return n;
   }
 }
@@ -95,12 +100,23 @@ describe('ApiKeyGuard, PlatformErrorFilter and ZodValidationPipe on a fastify ap
     expect(bad.json()).toMatchObject({ message: expect.stringMatching(/^invalid request: path\.n: /) });
   });
 
-  it('maps platform errors: bad input 400, mapped codes, retriable 503 with retry-after', async () => {
+  it('maps platform errors: bad input 400, mapped codes, retriable 503 with retry-after, the rest 500', async () => {
     const key = { 'x-api-key': 'read-key' };
-    expect((await get('/read/1', key)).json()).toEqual({ statusCode: 400, error: 'INVALID_INPUT', message: 'one is not allowed', retriable: false });
-    expect((await get('/read/2', key)).statusCode).toBe(410);
-    const down = await get('/read/3', key);
-    expect(down.statusCode).toBe(503);
-    expect(down.headers['retry-after']).toBe('5');
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      expect((await get('/read/1', key)).json()).toEqual({ statusCode: 400, error: 'INVALID_INPUT', message: 'one is not allowed', retriable: false });
+      expect((await get('/read/2', key)).statusCode).toBe(410);
+      const down = await get('/read/3', key);
+      expect(down.statusCode).toBe(503);
+      expect(down.headers['retry-after']).toBe('5');
+      expect((await get('/read/5', key)).statusCode).toBe(500);
+      // An outage is a warning; only the defect is logged as an error.
+      expect(warn.mock.calls.map(([, message]) => message)).toEqual(['request refused for now: engine down']);
+      expect(error.mock.calls.map(([, message]) => message)).toEqual(['request failed: a bug']);
+    } finally {
+      warn.mockRestore();
+      error.mockRestore();
+    }
   });
 });
