@@ -56,7 +56,7 @@ export const environmentSchema = z.object({
     .optional()
     .describe('models whose speed predictions are also published to a topic, e.g. churn=predictions.churn (created when absent); with KAFKA_BROKERS the query layer tails them too'),
   SPEED_GROUP_ID: z.string().min(1).default('speed-layer').describe('consumer group of the speed layer'),
-  SPEED_BATCH_MAX_COUNT: z.coerce.number().int().min(1).default(5_000).describe('events per micro-batch, at most (before the minimum interval)'),
+  SPEED_BATCH_MAX_COUNT: z.coerce.number().int().min(1).default(20_000).describe('events per micro-batch, at most (before the minimum interval); fewer, larger inserts carry a backlog faster'),
   SPEED_BATCH_MAX_WAIT_MS: z.coerce.number().int().min(1).default(250).describe('ms an event waits for its micro-batch, at most'),
   SPEED_BATCH_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(200).describe('ms between two micro-batch writes, at least (too many parts)'),
   SPEED_CLOCK_SKEW_MS: z.coerce.number().int().min(0).default(60_000).describe('how far in the future an event time may be'),
