@@ -15,7 +15,7 @@ describe('createEventStreamConfig', () => {
       requestTimeoutMs: 30_000,
       sessionTimeoutMs: 30_000,
       heartbeatIntervalMs: 3_000,
-      fetchMaxWaitMs: 1_000,
+      fetchMaxWaitMs: 200,
       retry: { initialRetryTimeMs: 300, maxRetryTimeMs: 30_000, retries: 5 },
       logLevel: 'warn',
     });
