@@ -29,8 +29,8 @@ function fakeStream() {
   };
   const stream = { createConsumer: () => consumer } as unknown as EventStream;
   let offset = 0;
-  const deliver = (count: number) => {
-    const messages: ConsumedMessage[] = Array.from({ length: count }, () => ({ topic: 'events', partition: 0, offset: String(offset++), key: null, value: Buffer.from('{}'), headers: {}, timestamp: 0 }));
+  const deliver = (count: number, value = Buffer.from('{}')) => {
+    const messages: ConsumedMessage[] = Array.from({ length: count }, () => ({ topic: 'events', partition: 0, offset: String(offset++), key: null, value, headers: {}, timestamp: 0 }));
     return handler!({ topic: 'events', partition: 0, messages });
   };
   return { stream, fetching, commits, deliver };
@@ -68,6 +68,42 @@ describe('SpeedConsumer backpressure', () => {
     const deadline = Date.now() + 2_000;
     while (ingested.reduce((sum, count) => sum + count, 0) < 45 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     // Resumed once, when at most 20 were left, not on every batch in between.
+    expect(fetching).toEqual([false, true]);
+    await consumer.stop();
+  });
+});
+
+describe('SpeedConsumer backpressure in bytes', () => {
+  it('pauses fetching when the backlog reaches its byte mark, however few messages it holds', async () => {
+    const { stream, fetching, deliver } = fakeStream();
+    let release: () => void = () => undefined;
+    let written = 0;
+    const ingest = {
+      prepare: (batch: readonly ConsumedMessage[]) => batch,
+      write: async (batch: readonly ConsumedMessage[]): Promise<IngestOutcome> => {
+        if (written === 0) await new Promise<void>((resolve) => (release = resolve));
+        written += batch.length;
+        return { positions: [], appended: batch.length, scored: 0, late: 0, unscored: 0, duplicates: 0, deadLettered: {}, writtenAt: 0 };
+      },
+    } as unknown as IngestFeatureEvents;
+    const catalog = { refresh: async () => [], servingModels: () => new Map() } as unknown as ServingModelCatalog;
+    const deadLetters = { connect: async () => undefined, disconnect: async () => undefined } as unknown as DeadLetterTopic;
+    const consumer = new SpeedConsumer(
+      { stream, ingest, catalog, catchUp: {} as CatchUpScoring, deadLetters, log: silent },
+      { topic: 'events', groupId: 'g', batching: { maxCount: 10, maxWaitMs: 5, minIntervalMs: 0 }, retry: { initialMs: 10, maxMs: 10 }, maxBufferedBytes: 4_000 },
+    );
+    await consumer.start();
+    const large = Buffer.alloc(1_000, 0x20);
+    await deliver(1, large);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the first batch is now stuck in ingest
+    await deliver(2, large);
+    expect(fetching).toEqual([]);
+    await deliver(1, large); // 4 messages, 4,000 bytes: at the byte mark, far below 40 messages
+    expect(fetching).toEqual([false]);
+
+    release();
+    const deadline = Date.now() + 2_000;
+    while (written < 4 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(fetching).toEqual([false, true]);
     await consumer.stop();
   });

@@ -52,6 +52,11 @@ export interface SpeedConsumerOptions {
    * four micro-batches.
    */
   readonly maxBufferedMessages?: number;
+  /**
+   * The same mark in bytes of message values (default 256 MiB): four micro-batches of large
+   * events must not fill memory either.
+   */
+  readonly maxBufferedBytes?: number;
 }
 
 export interface SpeedConsumerDependencies {
@@ -70,6 +75,13 @@ export interface SpeedConsumerDependencies {
 }
 
 const DEFAULT_SERVING_REFRESH_MS = 1_000;
+const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
+
+function valueBytes(messages: readonly ConsumedMessage[]): number {
+  let bytes = 0;
+  for (const message of messages) bytes += message.value?.length ?? 0;
+  return bytes;
+}
 
 /**
  * The speed layer's consumer group member: Kafka messages are micro-batched (by count or time,
@@ -96,11 +108,13 @@ export class SpeedConsumer {
   private assignment: readonly TopicPartitions[] = [];
   private paused = false;
   private storeDown = false;
-  /** Messages handed to the micro-batcher and not yet ingested. */
+  /** Messages handed to the micro-batcher and not yet ingested, and the bytes of their values. */
   private buffered = 0;
+  private bufferedBytes = 0;
   private servingCheckedAt = 0;
   private readonly servingRefreshMs: number;
   private readonly maxBufferedMessages: number;
+  private readonly maxBufferedBytes: number;
 
   constructor(
     private readonly deps: SpeedConsumerDependencies,
@@ -108,6 +122,7 @@ export class SpeedConsumer {
   ) {
     this.servingRefreshMs = options.servingRefreshMs ?? DEFAULT_SERVING_REFRESH_MS;
     this.maxBufferedMessages = options.maxBufferedMessages ?? 4 * options.batching.maxCount;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
   }
 
   async start(): Promise<void> {
@@ -143,6 +158,7 @@ export class SpeedConsumer {
     // fetching pauses instead while the backlog is full.
     this.assignment = await consumer.run(({ messages }) => {
       this.buffered += messages.length;
+      this.bufferedBytes += valueBytes(messages);
       for (const message of messages) this.messages.next(message);
       this.updateFetching();
       return Promise.resolve();
@@ -191,6 +207,7 @@ export class SpeedConsumer {
       this.deps.log.warn({ err: error, positions: outcome.positions }, 'offsets not committed; the batch will be redelivered');
     }
     this.buffered -= batch.length;
+    this.bufferedBytes -= valueBytes(batch);
     this.updateFetching();
     this.deps.onBatch?.(outcome, batch);
   }
@@ -214,11 +231,13 @@ export class SpeedConsumer {
   }
 
   /**
-   * Fetching runs unless the store is down or the backlog is full (paused at the mark, resumed
-   * once half of it is left, so it does not flap).
+   * Fetching runs unless the store is down or the backlog is full, in messages or in bytes (paused
+   * at the mark, resumed once half of both is left, so it does not flap).
    */
   private updateFetching(): void {
-    const backlogFull = this.paused ? this.buffered > this.maxBufferedMessages / 2 : this.buffered >= this.maxBufferedMessages;
+    const backlogFull = this.paused
+      ? this.buffered > this.maxBufferedMessages / 2 || this.bufferedBytes > this.maxBufferedBytes / 2
+      : this.buffered >= this.maxBufferedMessages || this.bufferedBytes >= this.maxBufferedBytes;
     this.setFetching(!this.storeDown && !backlogFull);
   }
 
