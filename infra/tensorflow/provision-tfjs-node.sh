@@ -7,8 +7,9 @@
 # Usage: infra/tensorflow/provision-tfjs-node.sh [<path to node_modules/@tensorflow/tfjs-node>]
 #
 # Idempotent and non-destructive to the cache: when the package already loads on the tensorflow
-# backend it only checks (one node process, ~0.5 s); when the cache is warm it links and checks
-# (~1 s); only a cold cache downloads and builds (~15 s). Every run ends with a load + matMul check.
+# backend it only checks (one node process, ~0.5 s), and not even that when the addon, the
+# libraries and node are the very files it last checked (a stamp in the package, ~10 ms); when the
+# cache is warm it links and checks (~1 s); only a cold cache downloads and builds (~15 s).
 #
 # Env: PLATFORM_CACHE_DIR (~/.cache/lambda-platform), TFJS_TF_VERSION (2.15.1),
 #      TFJS_STRIP (1: strip the .so files, ~165 MB less), NODEDIR (prefix of the running node),
@@ -50,10 +51,22 @@ verify() {
     process.exit(ok ? 0 : 1);' "$PKG_DIR" "$TF_VERSION"
 }
 
-# Cheap file checks first so a freshly (re)installed package skips the node start.
+NATIVE_FILES=("$ADDON_REL" deps/lib/libtensorflow_cc.so.2 deps/lib/libtensorflow_framework.so.2)
+VERIFIED_STAMP="$PKG_DIR/.native-tensorflow-verified"
+
+# Identifies what a check ran against: the native files (inode, size, mtime: a reinstall or a
+# rebuild changes them), the node binary and the wanted libtensorflow version.
+fingerprint() {
+  (cd "$PKG_DIR" && stat -L -c '%n %i %s %Y' "${NATIVE_FILES[@]}") && stat -L -c '%i %s %Y' "$(command -v node)" && echo "$TF_VERSION"
+}
+
+# Cheap file checks first so a freshly (re)installed package skips the node start; a package that
+# passed the check with these very files needs no second one.
 package_ready() {
-  [[ -f "$PKG_DIR/$ADDON_REL" && -f "$PKG_DIR/deps/lib/libtensorflow_cc.so.2" &&
-    -f "$PKG_DIR/deps/lib/libtensorflow_framework.so.2" ]] && verify
+  local file
+  for file in "${NATIVE_FILES[@]}"; do [[ -f "$PKG_DIR/$file" ]] || return 1; done
+  [[ -f "$VERIFIED_STAMP" && "$(cat "$VERIFIED_STAMP")" == "$(fingerprint)" ]] && return 0
+  verify && fingerprint >"$VERIFIED_STAMP"
 }
 
 # The path node-pre-gyp's find() resolves for the addon; must be where we put it.
@@ -221,6 +234,7 @@ main() {
   fi
   install_from_cache
   verify || die "native TensorFlow does not load after provisioning ($PKG_DIR)"
+  fingerprint >"$VERIFIED_STAMP"
   log "provisioned in $((SECONDS - t0)) s (cache: $(du -sh "$CACHE" | cut -f1))"
 }
 
