@@ -2,7 +2,7 @@ import { type BatchHandler, type ConsumedMessage, type EventStream, type EventSt
 import { type CatchUpScoring } from './catch-up';
 import { type IngestFeatureEvents, type IngestOutcome } from './ingest-feature-events';
 import { type ServingModelCatalog } from './serving-model-catalog';
-import { type DeadLetterTopic, SpeedConsumer } from './speed-consumer';
+import { type DeadLetterTopic, SpeedConsumer, type SpeedConsumerOptions } from './speed-consumer';
 
 const ASSIGNMENT: TopicPartitions[] = [{ topic: 'events', partitions: [0] }];
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -36,6 +36,16 @@ function fakeStream() {
   return { stream, fetching, commits, deliver };
 }
 
+/** A consumer over the scripted stream and `ingest`, with a catalog that never switches versions. */
+function consumerOver(stream: EventStream, ingest: IngestFeatureEvents, options: Partial<SpeedConsumerOptions> = {}): SpeedConsumer {
+  const catalog = { refresh: async () => [], servingModels: () => new Map() } as unknown as ServingModelCatalog;
+  const deadLetters = { connect: async () => undefined, disconnect: async () => undefined } as unknown as DeadLetterTopic;
+  return new SpeedConsumer(
+    { stream, ingest, catalog, catchUp: {} as CatchUpScoring, deadLetters, log: silent },
+    { topic: 'events', groupId: 'g', batching: { maxCount: 10, maxWaitMs: 5, minIntervalMs: 0 }, retry: { initialMs: 10, maxMs: 10 }, ...options },
+  );
+}
+
 describe('SpeedConsumer backpressure', () => {
   it('pauses fetching when the backlog reaches its mark and resumes once half of it is left', async () => {
     const { stream, fetching, deliver } = fakeStream();
@@ -50,12 +60,7 @@ describe('SpeedConsumer backpressure', () => {
         return { positions: [], appended: batch.length, scored: 0, late: 0, unscored: 0, duplicates: 0, deadLettered: {}, writtenAt: 0 };
       },
     } as unknown as IngestFeatureEvents;
-    const catalog = { refresh: async () => [], servingModels: () => new Map() } as unknown as ServingModelCatalog;
-    const deadLetters = { connect: async () => undefined, disconnect: async () => undefined } as unknown as DeadLetterTopic;
-    const consumer = new SpeedConsumer(
-      { stream, ingest, catalog, catchUp: {} as CatchUpScoring, deadLetters, log: silent },
-      { topic: 'events', groupId: 'g', batching: { maxCount: 10, maxWaitMs: 5, minIntervalMs: 0 }, retry: { initialMs: 10, maxMs: 10 }, maxBufferedMessages: 40 },
-    );
+    const consumer = consumerOver(stream, ingest, { maxBufferedMessages: 40 });
     await consumer.start();
     await deliver(10);
     await new Promise((resolve) => setTimeout(resolve, 20)); // the first batch is now stuck in ingest
@@ -86,12 +91,7 @@ describe('SpeedConsumer backpressure in bytes', () => {
         return { positions: [], appended: batch.length, scored: 0, late: 0, unscored: 0, duplicates: 0, deadLettered: {}, writtenAt: 0 };
       },
     } as unknown as IngestFeatureEvents;
-    const catalog = { refresh: async () => [], servingModels: () => new Map() } as unknown as ServingModelCatalog;
-    const deadLetters = { connect: async () => undefined, disconnect: async () => undefined } as unknown as DeadLetterTopic;
-    const consumer = new SpeedConsumer(
-      { stream, ingest, catalog, catchUp: {} as CatchUpScoring, deadLetters, log: silent },
-      { topic: 'events', groupId: 'g', batching: { maxCount: 10, maxWaitMs: 5, minIntervalMs: 0 }, retry: { initialMs: 10, maxMs: 10 }, maxBufferedBytes: 4_000 },
-    );
+    const consumer = consumerOver(stream, ingest, { maxBufferedBytes: 4_000 });
     await consumer.start();
     const large = Buffer.alloc(1_000, 0x20);
     await deliver(1, large);
@@ -128,12 +128,7 @@ describe('SpeedConsumer pipelining', () => {
         return { positions, appended: batch.length, scored: 0, late: 0, unscored: 0, duplicates: 0, deadLettered: {}, writtenAt: 0 };
       },
     } as unknown as IngestFeatureEvents;
-    const catalog = { refresh: async () => [], servingModels: () => new Map() } as unknown as ServingModelCatalog;
-    const deadLetters = { connect: async () => undefined, disconnect: async () => undefined } as unknown as DeadLetterTopic;
-    const consumer = new SpeedConsumer(
-      { stream, ingest, catalog, catchUp: {} as CatchUpScoring, deadLetters, log: silent },
-      { topic: 'events', groupId: 'g', batching: { maxCount: 10, maxWaitMs: 5, minIntervalMs: 0 }, retry: { initialMs: 10, maxMs: 10 } },
-    );
+    const consumer = consumerOver(stream, ingest);
     await consumer.start();
     await deliver(10);
     await new Promise((resolve) => setTimeout(resolve, 20)); // batch 0-9 is now writing
