@@ -135,6 +135,22 @@ describe('StoreBackedModelState', () => {
     expect(store.readIds).toEqual(['a', 'nobody']);
   });
 
+  it('reads an id once while requests for it overlap, and shares a failed read as a failure with each', async () => {
+    const rows = ['a', 'b'].map((entityId, k) => stored({ model: 'm', runId: 'r', entityId, outputs: [k], scoredAt: 1 }));
+    const { storeBacked, store } = bothStates(rows, 10);
+    const overlapping = await Promise.all([storeBacked.answer('a'), storeBacked.answer('a'), storeBacked.answerMany(['b', 'a', 'nobody']), storeBacked.answer('nobody')]);
+    expect(overlapping.flat().map((answer) => `${answer.entityId} ${answer.source}`)).toEqual(['a batch', 'a batch', 'b batch', 'a batch', 'nobody fallback', 'nobody fallback']);
+    expect([...store.readIds].sort()).toEqual(['a', 'b', 'nobody']);
+
+    const { storeBacked: failing, store: down } = bothStates(rows, 10);
+    down.down = true;
+    const failures = await Promise.all([failing.answer('a'), failing.answer('a'), failing.answerMany(['a', 'b'])].map((answer) => Promise.resolve(answer).catch((error: unknown) => error)));
+    for (const failure of failures) expect(failure).toBeInstanceOf(StoreDownError);
+    expect(failing.cachedRows).toBe(0);
+    down.down = false;
+    expect(await failing.answer('a')).toMatchObject({ source: 'batch', outputs: [0] });
+  });
+
   it('answers a lookup larger than its cache from the read, not from what the cache kept', async () => {
     const rows = ['a', 'b', 'c', 'd'].map((entityId, k) => stored({ model: 'm', runId: 'r', entityId, outputs: [k], scoredAt: 1 }));
     const { storeBacked } = bothStates(rows, 1);

@@ -65,11 +65,15 @@ export interface StoreBackedOptions {
  * ids (cold start) are asked as often as known ones. The speed overlay and the fallback stay in
  * memory (speed winners are few). Answers that need no read (a speed winner, a cached row) are
  * synchronous; the others wait for one store read per request, all missing ids of a bulk lookup
- * together. A failed read (store down) rejects the request and caches nothing.
+ * together, and an id already being read joins that read instead of reading again (a popular
+ * entity just evicted is asked by many requests at once). A failed read (store down) rejects every
+ * request waiting on it and caches nothing.
  */
 export class StoreBackedModelState extends ModelServingState {
   readonly storeBacked = true;
   private readonly rows: LruCache<string, StoredRunRow | null>;
+  /** Ids whose store read is under way, each with its share of that read. */
+  private readonly reading = new Map<string, Promise<StoredRunRow | null>>();
   private cachedSummary: { readonly at: EpochMs; readonly summary: Promise<ModelSummary> } | undefined;
 
   constructor(
@@ -225,18 +229,46 @@ export class StoreBackedModelState extends ModelServingState {
     return known;
   }
 
-  /** Reads the rows of these ids (none already known) and caches each row or its absence. */
+  /**
+   * The rows of these ids (none cached): ids already being read join that read, the others are read
+   * together in one store call.
+   */
   private async read(entityIds: readonly string[]): Promise<Map<string, StoredRunRow | null>> {
-    const read = new Map<string, StoredRunRow | null>();
-    if (entityIds.length === 0) return read;
-    for (const row of await this.store.readRows(this.pointer, entityIds)) {
-      // A run holds one row per entity; should it hold more, the first is kept, as in memory.
-      if (!read.has(row.entityId)) read.set(row.entityId, row);
-    }
+    const joined: Promise<readonly [string, StoredRunRow | null]>[] = [];
+    const fresh: string[] = [];
     for (const id of entityIds) {
-      if (!read.has(id)) read.set(id, null);
-      this.rows.set(id, read.get(id)!);
+      const pending = this.reading.get(id);
+      if (pending === undefined) fresh.push(id);
+      else joined.push(pending.then((row) => [id, row] as const));
     }
-    return read;
+    const read = fresh.length === 0 ? new Map<string, StoredRunRow | null>() : this.readFromStore(fresh);
+    const [own, others] = await Promise.all([read, Promise.all(joined)]);
+    for (const [id, row] of others) own.set(id, row);
+    return own;
+  }
+
+  /** One store read of these ids, shared while it runs; caches each row or its absence once it succeeds. */
+  private async readFromStore(entityIds: readonly string[]): Promise<Map<string, StoredRunRow | null>> {
+    const request = this.store.readRows(this.pointer, entityIds).then((rows) => {
+      const read = new Map<string, StoredRunRow | null>();
+      // A run holds one row per entity; should it hold more, the first is kept, as in memory.
+      for (const row of rows) if (!read.has(row.entityId)) read.set(row.entityId, row);
+      for (const id of entityIds) {
+        if (!read.has(id)) read.set(id, null);
+        this.rows.set(id, read.get(id)!);
+      }
+      return read;
+    });
+    for (const id of entityIds) {
+      const share = request.then((read) => read.get(id)!);
+      // A share nobody joins must not surface as an unhandled rejection; joiners still see the error.
+      share.catch(() => undefined);
+      this.reading.set(id, share);
+    }
+    try {
+      return await request;
+    } finally {
+      for (const id of entityIds) this.reading.delete(id);
+    }
   }
 }
