@@ -59,7 +59,7 @@ export class KafkaJsAdmin implements EventStreamAdmin {
   }
 
   async fetchCommittedOffsets(groupId: string, topic: string): Promise<readonly CommittedOffset[]> {
-    const response = await this.read({ operation: 'fetch committed offsets', topic, groupId }, () =>
+    const response = await this.retryingRetriable({ operation: 'fetch committed offsets', topic, groupId }, () =>
       this.admin.fetchOffsets({ groupId, topics: [topic] }),
     );
     const partitions = response.find((entry) => entry.topic === topic)?.partitions ?? [];
@@ -73,16 +73,21 @@ export class KafkaJsAdmin implements EventStreamAdmin {
   }
 
   async fetchTopicOffsets(topic: string): Promise<readonly PartitionOffsets[]> {
-    const partitions = await this.read({ operation: 'fetch topic offsets', topic }, () => this.admin.fetchTopicOffsets(topic));
-    return partitions.map(({ partition, low, high }) => ({ partition, earliest: low, end: high })).sort((a, b) => a.partition - b.partition);
+    try {
+      // kafkajs retries this call itself, on the same backoff.
+      const partitions = await this.admin.fetchTopicOffsets(topic);
+      return partitions.map(({ partition, low, high }) => ({ partition, earliest: low, end: high })).sort((a, b) => a.partition - b.partition);
+    } catch (error) {
+      throw classifyKafkaError(error, { operation: 'fetch topic offsets', topic });
+    }
   }
 
   /**
-   * kafkajs's admin answers these reads with the broker's first error, retriable or not (e.g. "the
-   * coordinator is loading" just after a broker starts). They change nothing, so a retriable
-   * failure is tried again on the client's backoff before it reaches the caller.
+   * kafkajs's admin answers an offset fetch with the broker's first error, retriable or not (e.g.
+   * "the coordinator is loading" just after a broker starts), unlike its other calls. The read
+   * changes nothing, so a retriable failure is tried again on the client's backoff.
    */
-  private async read<T>(context: Omit<EventStreamErrorContext, 'kafkaErrorType'>, call: () => Promise<T>): Promise<T> {
+  private async retryingRetriable<T>(context: Omit<EventStreamErrorContext, 'kafkaErrorType'>, call: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await call();
