@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { addApiKey } from '@platform/access';
 import { bulkColumnarIoFor } from '@platform/clickhouse-bulk-io';
-import { ClickHouseEngine, runMigrations, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
+import { ClickHouseEngine, columnsOf, runMigrations, ServingPointerRepository, SpeedPredictionRepository } from '@platform/clickhouse-store';
 import { type ColumnBatch, float32ListColumn, stringColumn } from '@platform/columnar';
 import { ensureClickHouseServer } from './local-clickhouse-server';
 
@@ -184,13 +184,7 @@ async function writeRun(engine: ClickHouseEngine, entities: number): Promise<voi
   }
   await bulkColumnarIoFor(engine).write({
     table: engine.table('batch_predictions').text,
-    columns: [
-      { name: 'model', type: 'String' },
-      { name: 'run_id', type: 'String' },
-      { name: 'entity_id', type: 'String' },
-      { name: 'outputs', type: 'Array(Float32)' },
-      { name: 'scored_at', type: 'UInt64' },
-    ],
+    columns: columnsOf('batch_predictions', ['model', 'run_id', 'entity_id', 'outputs', 'scored_at']),
     batches: batches(),
   });
   await new ServingPointerRepository(engine).append({ model: MODEL, runId: 'run-1', modelVersion: '1.0.0', dataCutoff: 1_000, action: 'publish', actor: 'bench' });
