@@ -34,7 +34,7 @@ export class ClickHouseFeatureSource implements FeatureSource {
   }
 
   private async *readShard(deployment: Deployment, manifest: ModelManifest, query: SourceQuery): AsyncGenerator<SourceChunk> {
-    for await (const batch of this.bulk.read({ query: query.sql, columns: query.columns, maxRowsPerBatch: deployment.chunkRows })) {
+    for await (const batch of this.bulk.read({ query: query.sql, columns: query.columns, rowsPerBatch: deployment.chunkRows })) {
       const features: Record<string, FeatureColumns[string]> = {};
       for (const feature of manifest.features) features[feature.name] = batch.columns[FEATURE_PREFIX + feature.name] as FeatureColumns[string];
       const segments: Record<string, StringColumn> = {};

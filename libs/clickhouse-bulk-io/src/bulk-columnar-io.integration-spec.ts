@@ -155,9 +155,9 @@ describe.each(ENGINE_KINDS)('bulk columnar I/O on %s', (kind) => {
     for await (const batch of io.read({
       query: `SELECT * FROM ${table} ORDER BY seq`,
       columns: COLUMNS,
-      maxRowsPerBatch: READ_BATCH_ROWS,
+      rowsPerBatch: READ_BATCH_ROWS,
     })) {
-      expect(batch.rowCount).toBeLessThanOrEqual(READ_BATCH_ROWS);
+      expect(batch.rowCount).toBe(Math.min(READ_BATCH_ROWS, ROWS - seen));
       expectBitExact(batch, expectedBatch(seen, batch.rowCount));
       seen += batch.rowCount;
       resultBytes += Object.values(batch.columns).reduce((bytes, column) => bytes + columnBytes(column), 0);
@@ -168,6 +168,14 @@ describe.each(ENGINE_KINDS)('bulk columnar I/O on %s', (kind) => {
     // A reader that held the whole result would retain all of it; a streaming one holds the batch in
     // hand and what it has buffered ahead (the engine's current chunk), a few batches of the 16.
     expect(peakRetainedBytes).toBeLessThan(resultBytes / 4);
+
+    // A filter thins the engine's blocks; the batches still come at the requested size.
+    const thinned: number[] = [];
+    for await (const batch of io.read({ query: `SELECT * FROM ${table} WHERE seq % 7 = 0`, columns: COLUMNS, rowsPerBatch: 4_096 })) {
+      thinned.push(batch.rowCount);
+    }
+    const kept = Math.ceil(ROWS / 7);
+    expect(thinned).toEqual([...Array<number>(Math.floor(kept / 4_096)).fill(4_096), kept % 4_096]);
   });
 
   it('reads an empty result of every column type as no batches', async () => {
@@ -177,7 +185,7 @@ describe.each(ENGINE_KINDS)('bulk columnar I/O on %s', (kind) => {
     for await (const batch of bulkColumnarIoFor(engine()).read({
       query: `SELECT * FROM ${table}`,
       columns: COLUMNS,
-      maxRowsPerBatch: 100,
+      rowsPerBatch: 100,
     })) {
       batches.push(batch);
     }
@@ -190,7 +198,7 @@ describe.each(ENGINE_KINDS)('bulk columnar I/O on %s', (kind) => {
       for await (const batch of io.read({
         query: 'SELECT toFloat64(number) AS x FROM system.numbers LIMIT 10',
         columns: [{ name: 'x', type: 'Float32' }],
-        maxRowsPerBatch: 100,
+        rowsPerBatch: 100,
       })) {
         expect(batch).toBeUndefined();
       }

@@ -10,11 +10,12 @@ import {
   type BulkWriteRequest,
   type BulkWriteResult,
   type ColumnBatch,
-  splitBatch,
+  type ColumnSpec,
+  rebatch,
 } from '@platform/columnar';
 import { classifyStoreError, type ClickHouseEngine, quoteString } from '@platform/clickhouse-store';
 import { type Session } from 'chdb';
-import { columnList, columnStructure, selectColumns } from './column-list';
+import { blockSizeSettings, columnList, columnStructure, selectColumns } from './column-list';
 import { arrowIpcToBatches, batchToArrowFile } from './arrow/arrow-columns';
 
 /**
@@ -23,6 +24,10 @@ import { arrowIpcToBatches, batchToArrowFile } from './arrow/arrow-columns';
  */
 const ARROW_READ_SETTINGS =
   "output_format_arrow_compression_method = 'none', output_format_arrow_string_as_string = 0";
+
+async function* arrowBatches(stream: AsyncIterable<{ raw(): Uint8Array }>, columns: readonly ColumnSpec[]): AsyncGenerator<ColumnBatch> {
+  for await (const chunk of stream) yield* arrowIpcToBatches(chunk.raw(), columns);
+}
 
 /** Temporary Arrow files go to memory when the host has a tmpfs. */
 const SCRATCH_DIR = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
@@ -46,16 +51,12 @@ export class ChdbBulkColumnarIo implements BulkColumnarIo {
 
   async *read(request: BulkReadRequest): AsyncGenerator<ColumnBatch> {
     const release = await this.acquireStream();
+    const blockSize = blockSizeSettings(request.rowsPerBatch);
     const statement =
-      `${selectColumns(request.query, request.columns)} ` +
-      `SETTINGS ${ARROW_READ_SETTINGS}, max_block_size = ${Math.max(1, Math.floor(request.maxRowsPerBatch))}`;
+      `${selectColumns(request.query, request.columns)} SETTINGS ${ARROW_READ_SETTINGS}, ` +
+      `max_block_size = ${blockSize.max_block_size}, preferred_block_size_bytes = ${blockSize.preferred_block_size_bytes}`;
     try {
-      const stream = this.session.queryStream(statement, { format: 'ArrowStream' });
-      for await (const chunk of stream) {
-        for (const batch of arrowIpcToBatches(chunk.raw(), request.columns)) {
-          yield* splitBatch(batch, request.maxRowsPerBatch);
-        }
-      }
+      yield* rebatch(arrowBatches(this.session.queryStream(statement, { format: 'ArrowStream' }), request.columns), request.rowsPerBatch);
     } catch (error) {
       throw classifyStoreError(error, { operation: 'bulk read', engine: 'chdb' });
     } finally {

@@ -7,10 +7,10 @@ import {
   type BulkWriteRequest,
   type BulkWriteResult,
   type ColumnBatch,
-  splitBatch,
+  rebatch,
 } from '@platform/columnar';
 import { classifyStoreError, type ClickHouseEngine } from '@platform/clickhouse-store';
-import { columnList, selectColumns } from './column-list';
+import { blockSizeSettings, columnList, selectColumns } from './column-list';
 import { decodeNativeBlocks, encodeNativeBlock } from './native/native-format';
 
 /**
@@ -30,15 +30,13 @@ export class ServerBulkColumnarIo implements BulkColumnarIo {
     const result = await this.engine.client
       .exec({
         query: `${selectColumns(request.query, request.columns)} FORMAT Native`,
-        clickhouse_settings: { max_block_size: String(request.maxRowsPerBatch) },
+        clickhouse_settings: blockSizeSettings(request.rowsPerBatch),
       })
       .catch((error: unknown) => {
         throw classifyStoreError(error, { operation, engine: 'server' });
       });
     try {
-      for await (const batch of decodeNativeBlocks(result.stream, request.columns)) {
-        yield* splitBatch(batch, request.maxRowsPerBatch);
-      }
+      yield* rebatch(decodeNativeBlocks(result.stream, request.columns), request.rowsPerBatch);
     } catch (error) {
       throw classifyStoreError(error, { operation, engine: 'server' });
     } finally {

@@ -5,8 +5,12 @@ export interface BulkReadRequest {
   readonly query: string;
   /** The columns to read, in order; names and types must match what the query returns. */
   readonly columns: readonly ColumnSpec[];
-  /** Upper bound on the rows of one yielded batch: memory stays bounded by it, not by the result. */
-  readonly maxRowsPerBatch: number;
+  /**
+   * Rows of each yielded batch, whatever blocks the engine sends (the last batch may hold fewer):
+   * memory stays bounded by it, not by the result, and the consumer's per-batch costs are paid
+   * once per this many rows.
+   */
+  readonly rowsPerBatch: number;
 }
 
 export interface BulkWriteRequest {

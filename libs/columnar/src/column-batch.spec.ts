@@ -4,8 +4,9 @@ import {
   float32ListColumn,
   float64ListAt,
   float64ListColumn,
+  concatBatches,
+  rebatch,
   sliceBatch,
-  splitBatch,
   stringAt,
   stringBytesAt,
   repeatedStringColumn,
@@ -61,10 +62,46 @@ describe('column batches', () => {
     expect(Array.from((slice.columns['features'] as ReturnType<typeof float64ListColumn>).values)).toEqual([1e300]);
   });
 
-  it('splits into pieces of at most the given size, keeping every row', () => {
-    const pieces = [...splitBatch(batch, 3)];
-    expect(pieces.map((piece) => piece.rowCount)).toEqual([3, 1]);
-    expect(stringAt(pieces[1]!.columns['id'] as ReturnType<typeof stringColumn>, 0)).toBe('');
+  it('concatenates batches, whatever offset each list and string column starts at', () => {
+    const pieces = [sliceBatch(batch, 0, 1), sliceBatch(batch, 1, 3), sliceBatch(batch, 3, 4)];
+    expect(concatBatches(pieces)).toEqual({ ...batch, columns: { ...batch.columns } });
+    // Views that do not start at their buffer's start, as engines hand them over.
+    const views = [sliceBatch(batch, 2, 4), sliceBatch(batch, 1, 2)];
+    const joined = concatBatches(views);
+    expect(joined.rowCount).toBe(3);
+    expect(strings(joined.columns['id'] as ReturnType<typeof stringColumn>)).toEqual([[0xff], [], [0x62, 0x62]]);
+    expect(Array.from(joined.columns['score'] as Float32Array)).toEqual([3, 4, 2]);
+    const outputs = joined.columns['outputs'] as ReturnType<typeof float32ListColumn>;
+    expect([0, 1, 2].map((row) => Array.from(float32ListAt(outputs, row)))).toEqual([[], [4], [2, 3]]);
+    const names = joined.columns['names'] as ReturnType<typeof stringListColumn>;
+    expect([0, 1, 2].map((row) => strings(stringListAt(names, row)))).toEqual([[], [[0x62], [0x63, 0x63]], [[], [0xc3]]]);
+  });
+
+  async function* from(batches: readonly ColumnBatch[]): AsyncGenerator<ColumnBatch> {
+    yield* batches;
+  }
+
+  async function collect(batches: AsyncIterable<ColumnBatch>): Promise<ColumnBatch[]> {
+    const out: ColumnBatch[] = [];
+    for await (const piece of batches) out.push(piece);
+    return out;
+  }
+
+  const rowsOf = (batches: readonly ColumnBatch[]): number[] => batches.flatMap((piece) => Array.from(piece.columns['score'] as Float32Array));
+
+  it('re-cuts a stream into batches of the given size, merging small ones and slicing large ones, rows in order', async () => {
+    const stream = [sliceBatch(batch, 0, 1), sliceBatch(batch, 1, 1), sliceBatch(batch, 1, 2), batch, sliceBatch(batch, 2, 4)];
+    const pieces = await collect(rebatch(from(stream), 3));
+    expect(pieces.map((piece) => piece.rowCount)).toEqual([3, 3, 2]);
+    expect(rowsOf(pieces)).toEqual([1, 2, 1, 2, 3, 4, 3, 4]);
+    expect(strings(pieces[2]!.columns['id'] as ReturnType<typeof stringColumn>)).toEqual([[0xff], []]);
+  });
+
+  it('passes a batch of exactly the size through uncopied', async () => {
+    const pieces = await collect(rebatch(from([batch, batch]), 4));
+    expect(pieces).toHaveLength(2);
+    expect(pieces[0]).toBe(batch);
+    expect(await collect(rebatch(from([]), 4))).toEqual([]);
   });
 
   it('checks columns, kinds and lengths against the specs', () => {

@@ -4,8 +4,10 @@ import {
   type ColumnValues,
   type Float32ListColumn,
   type Float64ListColumn,
+  type FixedWidthArray,
   isFixedWidthType,
   KIND_OF_TYPE,
+  type ListColumn,
   type StringColumn,
   type StringListColumn,
 } from './column-types';
@@ -112,15 +114,87 @@ export function sliceBatch(batch: ColumnBatch, start: number, end: number): Colu
   return { rowCount: end - start, columns };
 }
 
-/** Splits a batch into pieces of at most maxRows rows. */
-export function* splitBatch(batch: ColumnBatch, maxRows: number): Generator<ColumnBatch> {
-  if (batch.rowCount <= maxRows) {
-    yield batch;
-    return;
+/** Typed arrays of one type laid end to end in a new array of that type. */
+function concatArrays<T extends FixedWidthArray>(parts: readonly T[]): T {
+  const Type = parts[0]!.constructor as new (length: number) => T;
+  const out = new Type(parts.reduce((total, part) => total + part.length, 0));
+  let position = 0;
+  for (const part of parts) {
+    (out as { set(values: T, offset: number): void }).set(part, position);
+    position += part.length;
   }
-  for (let start = 0; start < batch.rowCount; start += maxRows) {
-    yield sliceBatch(batch, start, Math.min(start + maxRows, batch.rowCount));
+  return out;
+}
+
+/** Offsets of the parts laid end to end; each part's offsets may start anywhere. */
+function concatOffsets(parts: readonly Int32Array[]): Int32Array {
+  const out = new Int32Array(parts.reduce((total, part) => total + part.length - 1, 0) + 1);
+  let row = 0;
+  for (const part of parts) {
+    const shift = out[row]! - part[0]!;
+    for (let index = 1; index < part.length; index++) out[row + index] = part[index]! + shift;
+    row += part.length - 1;
   }
+  return out;
+}
+
+/** The values the rows of a list column use: its offsets may start past 0 and end before the end. */
+function usedValues<T extends ListColumn>(column: T): T['values'] {
+  const first = column.offsets[0]!;
+  const end = column.offsets[column.offsets.length - 1]!;
+  return (column.kind === 'string-list' ? sliceStringColumn(column.values, first, end) : column.values.subarray(first, end)) as T['values'];
+}
+
+function concatStringColumns(parts: readonly StringColumn[]): StringColumn {
+  const bytes = concatArrays(parts.map((part) => part.bytes.subarray(part.offsets[0], part.offsets[part.offsets.length - 1])));
+  return { kind: 'string', offsets: concatOffsets(parts.map((part) => part.offsets)), bytes };
+}
+
+function concatColumn(parts: readonly ColumnValues[]): ColumnValues {
+  const first = parts[0]!;
+  if (!('kind' in first)) return concatArrays(parts as (typeof first)[]);
+  if (first.kind === 'string') return concatStringColumns(parts as StringColumn[]);
+  const lists = parts as ListColumn[];
+  const offsets = concatOffsets(lists.map((part) => part.offsets));
+  switch (first.kind) {
+    case 'float32-list':
+      return { kind: first.kind, offsets, values: concatArrays((lists as Float32ListColumn[]).map(usedValues)) };
+    case 'float64-list':
+      return { kind: first.kind, offsets, values: concatArrays((lists as Float64ListColumn[]).map(usedValues)) };
+    case 'string-list':
+      return { kind: first.kind, offsets, values: concatStringColumns((lists as StringListColumn[]).map(usedValues)) };
+  }
+}
+
+/** Batches with the same columns, one after the other, as one batch (copied once). */
+export function concatBatches(batches: readonly ColumnBatch[]): ColumnBatch {
+  if (batches.length === 1) return batches[0]!;
+  const columns: Record<string, ColumnValues> = {};
+  for (const name of Object.keys(batches[0]!.columns)) columns[name] = concatColumn(batches.map((batch) => batch.columns[name]!));
+  return { rowCount: batches.reduce((total, batch) => total + batch.rowCount, 0), columns };
+}
+
+/**
+ * Re-cuts a stream of batches into batches of exactly `rows` rows (the last one may be smaller):
+ * large ones are sliced, small ones merged. An engine's blocks follow its storage and its filters,
+ * not the consumer, and every batch costs the consumer a fixed price (one insert, one model call).
+ * A batch that already has the size passes through uncopied.
+ */
+export async function* rebatch(batches: AsyncIterable<ColumnBatch>, rows: number): AsyncGenerator<ColumnBatch> {
+  let pending: ColumnBatch[] = [];
+  let pendingRows = 0;
+  for await (const batch of batches) {
+    if (batch.rowCount === 0) continue;
+    pending.push(batch);
+    pendingRows += batch.rowCount;
+    if (pendingRows < rows) continue;
+    const merged = concatBatches(pending);
+    let start = 0;
+    for (; merged.rowCount - start >= rows; start += rows) yield start === 0 && merged.rowCount === rows ? merged : sliceBatch(merged, start, start + rows);
+    pending = start < merged.rowCount ? [sliceBatch(merged, start, merged.rowCount)] : [];
+    pendingRows = merged.rowCount - start;
+  }
+  if (pendingRows > 0) yield concatBatches(pending);
 }
 
 export class ColumnBatchError extends Error {

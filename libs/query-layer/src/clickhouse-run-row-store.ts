@@ -106,7 +106,7 @@ export class ClickHouseRunRowStore implements RunRowStore {
                    WHERE model = ${run.model} AND run_id = ${run.runId})
                  WHERE isFinite(score) GROUP BY bin_key`,
       columns: BIN_COLUMNS,
-      maxRowsPerBatch: ROWS_PER_BATCH,
+      rowsPerBatch: ROWS_PER_BATCH,
     });
     for await (const batch of batches) {
       const keys = batch.columns['bin_key'] as BigInt64Array;
@@ -118,7 +118,7 @@ export class ClickHouseRunRowStore implements RunRowStore {
 
   private async readRunRows(run: ServingPointer, query: string): Promise<StoredRunRow[]> {
     const rows: StoredRunRow[] = [];
-    for await (const batch of this.bulk.read({ query, columns: RUN_ROW_COLUMNS, maxRowsPerBatch: ROWS_PER_BATCH })) {
+    for await (const batch of this.bulk.read({ query, columns: RUN_ROW_COLUMNS, rowsPerBatch: ROWS_PER_BATCH })) {
       const ids = batch.columns['entity_id'] as StringColumn;
       const outputs = batch.columns['outputs'] as Float32ListColumn;
       const scoredAt = batch.columns['scored_at'] as BigUint64Array;
@@ -139,7 +139,7 @@ export class ClickHouseRunRowStore implements RunRowStore {
 
   private async readScores(query: string): Promise<StoredScore[]> {
     const scores: StoredScore[] = [];
-    for await (const batch of this.bulk.read({ query, columns: SCORE_COLUMNS, maxRowsPerBatch: ROWS_PER_BATCH })) {
+    for await (const batch of this.bulk.read({ query, columns: SCORE_COLUMNS, rowsPerBatch: ROWS_PER_BATCH })) {
       const ids = batch.columns['entity_id'] as StringColumn;
       const values = batch.columns['score'] as Float64Array;
       for (let row = 0; row < batch.rowCount; row++) scores.push({ entityId: stringAt(ids, row), score: values[row]! });

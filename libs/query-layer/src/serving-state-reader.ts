@@ -49,7 +49,7 @@ export class ServingStateReader {
       query: sql`SELECT entity_id, outputs, scored_at, segment_values FROM ${this.engine.table('batch_predictions')}
                  WHERE run_id = ${pointer.runId} AND model = ${pointer.model}`,
       columns: RUN_ROW_COLUMNS,
-      maxRowsPerBatch: ROWS_PER_BATCH,
+      rowsPerBatch: ROWS_PER_BATCH,
     });
     for await (const batch of batches) {
       const ids = batch.columns['entity_id'] as StringColumn;
@@ -73,7 +73,7 @@ export class ServingStateReader {
                  WHERE model = ${model} AND model_version = ${current.modelVersion}
                    AND event_time > ${current.dataCutoff} AND scored_at >= ${Math.max(0, Math.floor(scoredFrom))}`,
       columns: SPEED_COLUMNS,
-      maxRowsPerBatch: ROWS_PER_BATCH,
+      rowsPerBatch: ROWS_PER_BATCH,
     });
     const rows: SpeedPrediction[] = [];
     for await (const batch of batches) {
