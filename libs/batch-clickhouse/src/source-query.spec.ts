@@ -42,8 +42,8 @@ describe('sourceQuery', () => {
     const { sql } = sourceQuery(deployment!, manifest, 'platform', 5);
     expect(sql).toContain("if(has(numeric_names, 'tenure_months'), numeric_values[indexOf(numeric_names, 'tenure_months')], nan)");
     expect(sql).toContain("if(has(categorical_names, 'plan'), categorical_values[indexOf(categorical_names, 'plan')], '')");
-    expect(sql).toContain("toString(ifNull(`region`, '')) AS __snapshot_column_2");
-    expect(sql).toContain("'' AS __snapshot_column_2");
+    expect(sql).toContain("if(__snapshot_base_present = 1, toString(ifNull(`region`, '')), '') AS __snapshot_column_2");
+    expect(sql).toContain('ALL FULL JOIN');
     expect(sql).toContain('__snapshot_column_2 AS `region`');
   });
 

@@ -70,6 +70,7 @@ const KEY = '__snapshot_key';
 const TIME = '__snapshot_time';
 const EVENT_TIME = '__snapshot_event_time';
 const EVENT_PRESENT = '__snapshot_event_present';
+const BASE_PRESENT = '__snapshot_base_present';
 const eventValueName = (index: number): string => `__snapshot_event_${index}`;
 const carriedName = (index: number): string => `__snapshot_column_${index}`;
 
@@ -81,7 +82,10 @@ function inShard(keyExpression: string, shard: SourceShard): string {
 function latestBaseRows(deployment: Deployment, table: string, cutoff: string, shard: SourceShard): string {
   const key = column(deployment.entityKey);
   const time = column(deployment.eventTimeColumn);
-  return `SELECT *, toString(${key}) AS ${KEY} FROM ${table} WHERE ${time} <= ${cutoff}${inShard(`toString(${key})`, shard)} ORDER BY ${key}, ${time} DESC LIMIT 1 BY ${key}`;
+  return (
+    `SELECT *, toString(${key}) AS ${KEY}, toUInt8(1) AS ${BASE_PRESENT} FROM ${table} WHERE ${time} <= ${cutoff}${inShard(`toString(${key})`, shard)}` +
+    ` ORDER BY ${key}, ${time} DESC LIMIT 1 BY ${key}`
+  );
 }
 
 /** Per entity, the model's latest feature event under the cut-off (ties by the larger event id), its features as columns. */
@@ -108,30 +112,29 @@ function latestEvents(deployment: Deployment, carried: readonly CarriedColumn[],
  * row when it is as new or newer; entities only events know are included. Segment columns that are
  * not features come from the base row (events carry features only; '' without one). Both sides are
  * sorted, not grouped (a sort holds narrow rows; per-entity aggregate states of every column would
- * not fit), so a large snapshot is read shard by shard; all rows of an entity share a shard.
+ * not fit), so a large snapshot is read shard by shard; all rows of an entity share a shard. One
+ * full join pairs them (both sides hold one row per key): entities only events know come out of
+ * it too, with no second pass over the base keys.
  */
 function snapshotQuery(deployment: Deployment, manifest: ModelManifest, database: string, baseTable: string, cutoff: string, shard: SourceShard): string {
   const carried = carriedColumns(deployment, manifest);
   const base = latestBaseRows(deployment, qualified(database, baseTable), cutoff, shard);
   const events = latestEvents(deployment, carried, qualified(database, FEATURE_EVENTS_TABLE), cutoff, shard);
   const baseTime = `toUInt64(${column(deployment.eventTimeColumn)})`;
-  const eventWins = `(${EVENT_PRESENT} = 1 AND ${EVENT_TIME} >= ${baseTime})`;
+  // A side the join found no row on holds default values (join_use_nulls = 0), hence the flags.
+  const eventWins = `(${EVENT_PRESENT} = 1 AND (${BASE_PRESENT} = 0 OR ${EVENT_TIME} >= ${baseTime}))`;
   const merged = carried.map((carriedColumn, index) => {
     const source = column(carriedColumn.sourceColumn);
     // ifNull: a Nullable source column would make the two branches' types differ.
+    if (carriedColumn.feature === undefined) return `if(${BASE_PRESENT} = 1, toString(ifNull(${source}, '')), '') AS ${carriedName(index)}`;
     const baseValue = carriedColumn.kind === 'numeric' ? `toFloat64(ifNull(${source}, nan))` : `toString(ifNull(${source}, ''))`;
-    return carriedColumn.feature === undefined ? `${baseValue} AS ${carriedName(index)}` : `if(${eventWins}, ${eventValueName(index)}, ${baseValue}) AS ${carriedName(index)}`;
+    return `if(${eventWins}, ${eventValueName(index)}, ${baseValue}) AS ${carriedName(index)}`;
   });
-  const eventOnly = carried.map((carriedColumn, index) => (carriedColumn.feature === undefined ? `'' AS ${carriedName(index)}` : `${eventValueName(index)} AS ${carriedName(index)}`));
-  const withEvents = [KEY, `if(${eventWins}, ${EVENT_TIME}, ${baseTime}) AS ${TIME}`, ...merged].join(', ');
-  const onlyEvents = [KEY, `${EVENT_TIME} AS ${TIME}`, ...eventOnly].join(', ');
-  const baseKey = `toString(${column(deployment.entityKey)})`;
-  const baseKeys = `SELECT ${baseKey} FROM ${qualified(database, baseTable)} WHERE ${column(deployment.eventTimeColumn)} <= ${cutoff}${inShard(baseKey, shard)}`;
-  const union =
-    `SELECT ${withEvents} FROM (${base}) AS __snapshot_base ANY LEFT JOIN (${events}) AS __snapshot_events USING ${KEY}` +
-    ` UNION ALL SELECT ${onlyEvents} FROM (${events}) WHERE ${KEY} NOT IN (${baseKeys})`;
+  const joined =
+    `SELECT ${[KEY, `if(${eventWins}, ${EVENT_TIME}, ${baseTime}) AS ${TIME}`, ...merged].join(', ')}` +
+    ` FROM (${base}) AS __snapshot_base ALL FULL JOIN (${events}) AS __snapshot_events USING ${KEY}`;
   const named = carried.map((carriedColumn, index) => `${carriedName(index)} AS ${column(carriedColumn.sourceColumn)}`);
-  return `SELECT ${[`${KEY} AS ${column(deployment.entityKey)}`, `${TIME} AS ${column(deployment.eventTimeColumn)}`, ...named].join(', ')} FROM (${union})`;
+  return `SELECT ${[`${KEY} AS ${column(deployment.entityKey)}`, `${TIME} AS ${column(deployment.eventTimeColumn)}`, ...named].join(', ')} FROM (${joined})`;
 }
 
 /** Rows under the cut-off before taking the latest per entity: sizes the shards, cheaply (no sort). */
