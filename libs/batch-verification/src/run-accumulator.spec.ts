@@ -94,6 +94,17 @@ describe('RunAccumulator', () => {
     });
   });
 
+  it('keeps segments apart whose keys share a hash, as text bytes and as strings', () => {
+    // 'k4uzx' and 'kf2ad' have the same 32-bit FNV-1a hash, the accumulator's first lookup.
+    const accumulator = new RunAccumulator(manifest, { reference: null, segmentColumns: ['city', 'region'] });
+    const values = ['k4uzx', 'kf2ad', 'k4uzx'];
+    accumulator.observeScored({ rowCount: 3, outputs: Float32Array.of(0.2, 0.4, 0.6), segments: { city: stringColumn(values), region: values } });
+    expect(accumulator.observations().segments.groups).toEqual([
+      { values: ['k4uzx', 'k4uzx'], count: 2, outputMeans: { churn_probability: expect.closeTo(0.4, 6) as number } },
+      { values: ['kf2ad', 'kf2ad'], count: 1, outputMeans: { churn_probability: expect.closeTo(0.4, 6) as number } },
+    ]);
+  });
+
   it('pools segments past the cap into one overflow aggregate', () => {
     const accumulator = new RunAccumulator(manifest, { reference: null, segmentColumns: ['zip'], maxSegments: 2 });
     const zip = Int32Array.from({ length: 10 }, (_, index) => index % 5);

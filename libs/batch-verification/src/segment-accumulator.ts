@@ -18,7 +18,12 @@ export function segmentColumnLength(column: SegmentColumn): number {
   return 'kind' in column ? column.offsets.length - 1 : column.length;
 }
 
+/** One column's value on one row as it keys a segment: a code, a string, or exact bytes. */
+type KeyPart = number | string | Uint8Array;
+
 interface SegmentTotals {
+  /** The key, one part per column: compared on a hash match, so no key is built per row. */
+  readonly parts: readonly KeyPart[];
   readonly values: (string | number)[];
   count: number;
   /** Per output: sum and count of its finite values. */
@@ -26,15 +31,24 @@ interface SegmentTotals {
   readonly finiteCounts: Float64Array;
 }
 
-/** Reads one column's rows: a cheap key per row, the value itself only for a segment's first row. */
+/** Reads one column's rows: a hash and a comparison per row, the value itself only for a segment's first row. */
 interface SegmentReader {
-  key(row: number): string;
+  /** Mixes the row's value into a running 32-bit FNV-1a hash. */
+  hash(row: number, hash: number): number;
+  /** Whether the row's value is `part`, a part this reader made. */
+  matches(row: number, part: KeyPart): boolean;
+  part(row: number): KeyPart;
   value(row: number): string | number;
 }
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
 /** Row count and mean score per segment: the cold-start aggregates and the slice view. */
 export class SegmentAccumulator {
-  private readonly groups = new Map<string, SegmentTotals>();
+  /** Segments by the hash of their key; a list, since distinct keys may share a hash. */
+  private readonly groups = new Map<number, SegmentTotals[]>();
+  private groupCount = 0;
   private overflow: SegmentTotals | null = null;
 
   constructor(
@@ -62,6 +76,7 @@ export class SegmentAccumulator {
   summarize(): SegmentsSummary {
     // Sorted by value, so a report does not depend on which rows came first.
     const groups = [...this.groups.values()]
+      .flat()
       .sort((a, b) => compareTuples(a.values, b.values))
       .map((totals) => this.aggregate(totals));
     const overflow = this.overflow === null ? null : { count: this.overflow.count, outputMeans: this.outputMeans(this.overflow) };
@@ -69,22 +84,29 @@ export class SegmentAccumulator {
   }
 
   private totalsOf(readers: readonly SegmentReader[], row: number): SegmentTotals {
-    let key = '';
-    for (const reader of readers) key += reader.key(row);
-    const known = this.groups.get(key);
-    if (known !== undefined) return known;
-    if (this.groups.size >= this.maxSegments) {
-      this.overflow ??= this.newTotals([]);
+    let hash = FNV_OFFSET;
+    for (const reader of readers) hash = reader.hash(row, hash);
+    let sameHash = this.groups.get(hash);
+    if (sameHash !== undefined) {
+      for (const totals of sameHash) if (rowMatches(readers, row, totals.parts)) return totals;
+    }
+    if (this.groupCount >= this.maxSegments) {
+      this.overflow ??= this.newTotals([], []);
       return this.overflow;
     }
-    const totals = this.newTotals(readers.map((reader) => reader.value(row)));
-    this.groups.set(key, totals);
+    const totals = this.newTotals(
+      readers.map((reader) => reader.part(row)),
+      readers.map((reader) => reader.value(row)),
+    );
+    if (sameHash === undefined) this.groups.set(hash, (sameHash = []));
+    sameHash.push(totals);
+    this.groupCount++;
     return totals;
   }
 
-  private newTotals(values: (string | number)[]): SegmentTotals {
+  private newTotals(parts: KeyPart[], values: (string | number)[]): SegmentTotals {
     const width = this.outputNames.length;
-    return { values, count: 0, sums: new Float64Array(width), finiteCounts: new Float64Array(width) };
+    return { parts, values, count: 0, sums: new Float64Array(width), finiteCounts: new Float64Array(width) };
   }
 
   private aggregate(totals: SegmentTotals): SegmentAggregate {
@@ -103,23 +125,52 @@ export class SegmentAccumulator {
 
 const utf8 = new TextDecoder();
 
-/** Keys end in '|' and strings are length-prefixed, so no value can make two tuples collide. */
-function segmentReader(column: SegmentColumn): SegmentReader {
-  if (column instanceof Int32Array) {
-    return { key: (row) => `${column[row]!}|`, value: (row) => column[row]! };
-  }
-  if ('kind' in column) {
-    const bytesOf = (row: number): Uint8Array => column.bytes.subarray(column.offsets[row]!, column.offsets[row + 1]!);
-    // One char per byte: exact for any bytes and cheaper than decoding UTF-8 on every row.
-    return { key: (row) => `${bytesKey(bytesOf(row))}|`, value: (row) => utf8.decode(bytesOf(row)) };
-  }
-  return { key: (row) => `${column[row]!.length}:${column[row]!}|`, value: (row) => column[row]! };
+function rowMatches(readers: readonly SegmentReader[], row: number, parts: readonly KeyPart[]): boolean {
+  for (let index = 0; index < readers.length; index++) if (!readers[index]!.matches(row, parts[index]!)) return false;
+  return true;
 }
 
-function bytesKey(bytes: Uint8Array): string {
-  let key = `${bytes.length}:`;
-  for (const byte of bytes) key += String.fromCharCode(byte);
-  return key;
+function segmentReader(column: SegmentColumn): SegmentReader {
+  if (column instanceof Int32Array) {
+    return {
+      hash: (row, hash) => Math.imul(hash ^ column[row]!, FNV_PRIME),
+      matches: (row, part) => part === column[row],
+      part: (row) => column[row]!,
+      value: (row) => column[row]!,
+    };
+  }
+  if ('kind' in column) return bytesReader(column);
+  return {
+    hash: (row, hash) => {
+      const value = column[row]!;
+      for (let index = 0; index < value.length; index++) hash = Math.imul(hash ^ value.charCodeAt(index), FNV_PRIME);
+      return Math.imul(hash ^ value.length, FNV_PRIME);
+    },
+    matches: (row, part) => part === column[row],
+    part: (row) => column[row]!,
+    value: (row) => column[row]!,
+  };
+}
+
+/** Segments of text keyed by their exact bytes: ids that are not valid UTF-8 stay distinct. */
+function bytesReader(column: StringColumn): SegmentReader {
+  const { bytes, offsets } = column;
+  return {
+    hash: (row, hash) => {
+      const end = offsets[row + 1]!;
+      for (let index = offsets[row]!; index < end; index++) hash = Math.imul(hash ^ bytes[index]!, FNV_PRIME);
+      // The length ends the value, so ('ab', 'c') and ('a', 'bc') hash apart.
+      return Math.imul(hash ^ (end - offsets[row]!), FNV_PRIME);
+    },
+    matches: (row, part) => {
+      const start = offsets[row]!;
+      if (!(part instanceof Uint8Array) || part.length !== offsets[row + 1]! - start) return false;
+      for (let index = 0; index < part.length; index++) if (part[index] !== bytes[start + index]) return false;
+      return true;
+    },
+    part: (row) => bytes.slice(offsets[row], offsets[row + 1]),
+    value: (row) => utf8.decode(bytes.subarray(offsets[row], offsets[row + 1])),
+  };
 }
 
 /** Column by column: codes numerically, strings by UTF-16 code units. */

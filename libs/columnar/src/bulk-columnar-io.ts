@@ -6,9 +6,9 @@ export interface BulkReadRequest {
   /** The columns to read, in order; names and types must match what the query returns. */
   readonly columns: readonly ColumnSpec[];
   /**
-   * Rows of each yielded batch, whatever blocks the engine sends (the last batch may hold fewer):
-   * memory stays bounded by it, not by the result, and the consumer's per-batch costs are paid
-   * once per this many rows.
+   * Rows of a yielded batch: at most this many and, but for the last, at least half, whatever blocks
+   * the engine sends. Memory stays bounded by it, not by the result, and the consumer's per-batch
+   * costs are paid once per about this many rows.
    */
   readonly rowsPerBatch: number;
 }

@@ -89,18 +89,20 @@ describe('column batches', () => {
 
   const rowsOf = (batches: readonly ColumnBatch[]): number[] => batches.flatMap((piece) => Array.from(piece.columns['score'] as Float32Array));
 
-  it('re-cuts a stream into batches of the given size, merging small ones and slicing large ones, rows in order', async () => {
+  it('re-cuts a stream into batches of at most the given size and at least half, merging small ones and slicing large ones, rows in order', async () => {
     const stream = [sliceBatch(batch, 0, 1), sliceBatch(batch, 1, 1), sliceBatch(batch, 1, 2), batch, sliceBatch(batch, 2, 4)];
     const pieces = await collect(rebatch(from(stream), 3));
-    expect(pieces.map((piece) => piece.rowCount)).toEqual([3, 3, 2]);
+    expect(pieces.map((piece) => piece.rowCount)).toEqual([2, 3, 3]);
     expect(rowsOf(pieces)).toEqual([1, 2, 1, 2, 3, 4, 3, 4]);
-    expect(strings(pieces[2]!.columns['id'] as ReturnType<typeof stringColumn>)).toEqual([[0xff], []]);
+    expect(strings(pieces[2]!.columns['id'] as ReturnType<typeof stringColumn>)).toEqual([[], [0xff], []]);
+    expect((await collect(rebatch(from([sliceBatch(batch, 0, 1)]), 3))).map((piece) => piece.rowCount)).toEqual([1]);
   });
 
-  it('passes a batch of exactly the size through uncopied', async () => {
-    const pieces = await collect(rebatch(from([batch, batch]), 4));
+  it('passes a batch within the bounds through uncopied', async () => {
+    const pieces = await collect(rebatch(from([batch, batch]), 6));
     expect(pieces).toHaveLength(2);
     expect(pieces[0]).toBe(batch);
+    expect(pieces[1]).toBe(batch);
     expect(await collect(rebatch(from([]), 4))).toEqual([]);
   });
 
@@ -140,5 +142,9 @@ describe('building string columns', () => {
     const column = repeatedStringColumn('churn', 3);
     expect([0, 1, 2].map((row) => stringAt(column, row))).toEqual(['churn', 'churn', 'churn']);
     expect(repeatedStringColumn('x', 0).offsets).toEqual(Int32Array.of(0));
+    const many = repeatedStringColumn('Zürich', 1_001);
+    expect(Buffer.from(many.bytes).equals(Buffer.from('Zürich'.repeat(1_001)))).toBe(true);
+    expect(many.offsets[1_001]).toBe(7 * 1_001);
+    expect(repeatedStringColumn('', 3)).toEqual({ kind: 'string', offsets: Int32Array.of(0, 0, 0, 0), bytes: new Uint8Array(0) });
   });
 });

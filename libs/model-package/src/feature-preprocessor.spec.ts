@@ -34,6 +34,15 @@ describe('FeaturePreprocessor', () => {
     expect(result.rejections).toEqual([]);
   });
 
+  it('fills a reused buffer as it would a fresh matrix, and refuses one too small', () => {
+    const columns = { tenure: Float64Array.of(25, NaN), calls: Float32Array.of(3, 0), plan: Int32Array.of(1, CATEGORY_MISSING) };
+    const buffer = new Float32Array(10).fill(7);
+    const result = preprocessor.preprocess(columns, 2, buffer);
+    expect(Array.from(result.matrix)).toEqual([1, 3, 0, 1, -2, 0, 0, 0]);
+    expect(result.matrix.buffer).toBe(buffer.buffer);
+    expect(() => preprocessor.preprocess(columns, 2, new Float32Array(7))).toThrow(/buffer of 7 values cannot hold 2 rows of width 4/);
+  });
+
   it('rejects rows as the manifest says, once per row, zeroing them', () => {
     const result = preprocessor.preprocess(
       {

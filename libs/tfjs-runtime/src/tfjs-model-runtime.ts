@@ -70,6 +70,11 @@ function checkAgainstManifest(model: LayersModel | GraphModel, manifest: ModelMa
 
 class TfjsLoadedModel implements LoadedModel {
   private readonly preprocessor: FeaturePreprocessor;
+  /**
+   * The input matrix of every predict call, reused: TensorFlow copies it when predict runs, which
+   * is synchronous, so the next call may overwrite it even while an earlier one awaits its output.
+   */
+  private inputBuffer = new Float32Array(0);
 
   constructor(
     readonly manifest: ModelManifest,
@@ -90,7 +95,8 @@ class TfjsLoadedModel implements LoadedModel {
       const rows = Math.min(this.maxBatchRows, rowCount - start);
       const slice: Record<string, FeatureColumns[string]> = {};
       for (const [name, values] of Object.entries(columns)) slice[name] = values.subarray(start, start + rows);
-      const input = this.preprocessor.preprocess(slice, rows);
+      if (this.inputBuffer.length < rows * this.preprocessor.width) this.inputBuffer = new Float32Array(rows * this.preprocessor.width);
+      const input = this.preprocessor.preprocess(slice, rows, this.inputBuffer);
       const prediction = this.tf.tidy(() => {
         const x = this.tf.tensor2d(input.matrix, [rows, input.width], 'float32');
         // A LayersModel splits predict() into batches of 32 unless told otherwise: ~50x slower.
