@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ClickHouseFeatureSource, ClickHouseRunOutputStore } from '@platform/batch-clickhouse';
 import { type Deployment, parseDeployments, type RunStage, type SourceChunk } from '@platform/batch-domain';
-import { createRunBatch, FileRunLock, readDeploymentsFile, registryModelLoader } from '@platform/batch-layer';
+import { BATCH_SCORING_THREAD, createRunBatch, FileRunLock, readDeploymentsFile, registryModelLoader } from '@platform/batch-layer';
 import { ClickHouseEngine, type EngineConfig, ModelRegistryRepository, runMigrations } from '@platform/clickhouse-store';
 import { CHURN_DEMO_TABLE, CHURN_MODEL_NAME, writeChurnDemoSource } from '@platform/demo-churn';
 import { ModelRegistry } from '@platform/model-package';
@@ -176,7 +176,7 @@ async function prepare(engine: ClickHouseEngine, spec: PhaseSpec): Promise<Prepa
 /** One full run through the use case the service runs: read, score, write, verify, publish. */
 async function endToEnd(engine: ClickHouseEngine, spec: PhaseSpec): Promise<EndToEndResult> {
   const deployment = await churnDeployment(spec.deploymentOverrides);
-  const runtime = await TfjsModelRuntime.create();
+  const runtime = await TfjsModelRuntime.create({ scoringThread: BATCH_SCORING_THREAD });
   const runBatch = createRunBatch({ engine, registry: registryOf(engine, spec.registryDir), runtime, lock: new FileRunLock(spec.lockDir) });
   const stageSeconds: Record<RunStage, number> = { read: 0, score: 0, write: 0, verify: 0, publish: 0 };
   const stageIntervals: StageInterval[] = [];
@@ -252,7 +252,7 @@ async function ioCeiling(engine: ClickHouseEngine, spec: PhaseSpec): Promise<IoC
 /** The loaded model scoring chunks already in memory (read beforehand, untimed), up to `rows` rows. */
 async function scoringCeiling(engine: ClickHouseEngine, spec: PhaseSpec): Promise<ScoringCeilingResult> {
   const deployment = await churnDeployment(spec.deploymentOverrides);
-  const model = await registryModelLoader(registryOf(engine, spec.registryDir), await TfjsModelRuntime.create())(deployment.model, deployment.modelVersion);
+  const model = await registryModelLoader(registryOf(engine, spec.registryDir), await TfjsModelRuntime.create({ scoringThread: BATCH_SCORING_THREAD }))(deployment.model, deployment.modelVersion);
   try {
     const source = new ClickHouseFeatureSource(engine);
     const held: SourceChunk[] = [];

@@ -34,6 +34,12 @@ async function runLockFor({ config, eventStream }: BatchLayerParts): Promise<Run
 }
 
 /**
+ * Batch runs score 65,536-row chunks on a worker thread: the main thread reads, verifies and writes
+ * the neighbouring chunks meanwhile (measured in bench/ batch-throughput).
+ */
+export const BATCH_SCORING_THREAD = 'worker';
+
+/**
  * The batch layer's operations wired to ClickHouse, the model registry, TensorFlow and the run
  * lock: what the service, the all-in-one process and the CLI share.
  */
@@ -41,7 +47,7 @@ export async function createBatchLayer(parts: BatchLayerParts): Promise<BatchLay
   const { engine, config, log } = parts;
   const deployments = await readDeploymentsFile(config.deploymentsFile);
   const lock = await runLockFor(parts);
-  const runtime = await TfjsModelRuntime.create({ logger: log });
+  const runtime = await TfjsModelRuntime.create({ logger: log, scoringThread: BATCH_SCORING_THREAD });
   const registry = new ModelRegistry(new ModelRegistryRepository(engine), new DirectoryModelPackageStore(config.modelStoreDir));
   log.info({ deployments: deployments.map((d) => d.model), lock: lock.constructor.name, backend: runtime.backend }, 'batch layer ready');
   const operations = new BatchOperations({

@@ -26,6 +26,15 @@ describe('binOf', () => {
     expect([-5, 0.99, 1, 1.5, 2, 2.99, 3, 100].map((value) => binOf(edges, value))).toEqual([0, 0, 1, 1, 2, 2, 3, 3]);
     expect(binOf(new Float64Array(0), 42)).toBe(0);
   });
+
+  it('counts edges and searches them alike, for few edges and many', () => {
+    for (const edgeCount of [9, 16, 17, 99]) {
+      const edges = Float64Array.from({ length: edgeCount }, (_, index) => index * 2);
+      for (let value = -1; value <= edgeCount * 2 + 1; value += 0.5) {
+        expect(binOf(edges, value)).toBe(edges.filter((edge) => edge <= value).length);
+      }
+    }
+  });
 });
 
 describe('ReservoirSample', () => {

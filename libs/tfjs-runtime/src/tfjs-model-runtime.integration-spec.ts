@@ -1,11 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CATEGORY_MISSING } from '@platform/model-package';
+import { CATEGORY_MISSING, FeatureColumnsError } from '@platform/model-package';
 import { modelArtifactsWriter, readModelArtifacts } from './model-files';
 import { loadTensorflowBackend } from './tensorflow-backend';
 import { MANIFEST_FILE } from '@platform/model-store';
-import { ModelMismatchError, TfjsModelRuntime } from './tfjs-model-runtime';
+import { ModelMismatchError } from './model-mismatch-error';
+import { TfjsModelRuntime } from './tfjs-model-runtime';
 
 const MANIFEST = {
   manifestVersion: 1,
@@ -39,11 +40,11 @@ async function writePackage(manifest: object, inputWidth: number, outputs: numbe
   return dir;
 }
 
-describe('TfjsModelRuntime', () => {
+describe.each(['main', 'worker'] as const)('TfjsModelRuntime scoring on the %s thread', (scoringThread) => {
   let runtime: TfjsModelRuntime;
 
   beforeAll(async () => {
-    runtime = await TfjsModelRuntime.create();
+    runtime = await TfjsModelRuntime.create({ scoringThread });
   });
 
   it('scores on native TensorFlow', () => {
@@ -78,18 +79,8 @@ describe('TfjsModelRuntime', () => {
     model.dispose();
   });
 
-  it('keeps the tensor count flat over 1,000 scored batches', async () => {
-    const model = await runtime.load(await writePackage(MANIFEST, 4, 2));
-    const columns = { a: new Float32Array(64), b: new Float32Array(64), c: new Int32Array(64) };
-    await model.score(columns, 64);
-    const before = runtime.tensorCount();
-    for (let i = 0; i < 1_000; i++) await model.score(columns, 64);
-    expect(runtime.tensorCount()).toBe(before);
-    model.dispose();
-  });
-
   it('scores inputs larger than one batch in bounded slices', async () => {
-    const small = await TfjsModelRuntime.create({ maxBatchRows: 100 });
+    const small = await TfjsModelRuntime.create({ maxBatchRows: 100, scoringThread });
     const model = await small.load(await writePackage(MANIFEST, 4, 2));
     const rows = 1_050;
     const result = await model.score(
@@ -120,6 +111,30 @@ describe('TfjsModelRuntime', () => {
   it('refuses an invalid manifest before reading the model', async () => {
     const dir = await writePackage({ ...MANIFEST, version: 'latest' }, 4, 2);
     await expect(runtime.load(dir)).rejects.toThrow(/version must be semantic/);
+  });
+
+  it('fails a score with a missing column as bad input, keeps scoring, and refuses scores once disposed', async () => {
+    const model = await runtime.load(await writePackage(MANIFEST, 4, 2));
+    await expect(model.score({ a: new Float32Array(2), b: new Float32Array(2) }, 2)).rejects.toThrow(FeatureColumnsError);
+    // Views into a larger buffer score as their own rows.
+    const shared = new Float32Array(10).fill(1);
+    const result = await model.score({ a: shared.subarray(2, 5), b: shared.subarray(5, 8), c: new Int32Array(3) }, 3);
+    expect(result.outputs).toHaveLength(6);
+    model.dispose();
+    await expect(model.score({ a: new Float32Array(1), b: new Float32Array(1), c: new Int32Array(1) }, 1)).rejects.toThrow(/disposed/);
+  });
+});
+
+describe('TfjsModelRuntime on the main thread', () => {
+  it('keeps the tensor count flat over 1,000 scored batches', async () => {
+    const runtime = await TfjsModelRuntime.create();
+    const model = await runtime.load(await writePackage(MANIFEST, 4, 2));
+    const columns = { a: new Float32Array(64), b: new Float32Array(64), c: new Int32Array(64) };
+    await model.score(columns, 64);
+    const before = runtime.tensorCount();
+    for (let i = 0; i < 1_000; i++) await model.score(columns, 64);
+    expect(runtime.tensorCount()).toBe(before);
+    model.dispose();
   });
 });
 

@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path';
 import type { GraphModel, LayersModel, Tensor } from '@tensorflow/tfjs';
-import { PlatformError } from '@platform/domain';
 import {
   type FeatureColumns,
   FeaturePreprocessor,
@@ -13,18 +12,21 @@ import {
 } from '@platform/model-package';
 import { readModelManifestFile } from '@platform/model-store';
 import { readModelArtifacts } from './model-files';
+import { ModelMismatchError } from './model-mismatch-error';
+import { ScoringThread } from './worker-loaded-model';
 import { loadTensorflowBackend, type TensorflowBackend, type Tf, type WarningLogger } from './tensorflow-backend';
-
-/** The model files disagree with their manifest: caught at load, never as a wrong score later. */
-export class ModelMismatchError extends PlatformError {
-  readonly code = 'MODEL_MISMATCH';
-  readonly retriable = false;
-}
 
 export interface TfjsModelRuntimeOptions {
   /** Rows per predict call: large tensors amortize per-call overhead; memory grows with it. */
   readonly maxBatchRows?: number;
   readonly logger?: WarningLogger;
+  /**
+   * Where loaded models score. 'worker': each loaded model on a worker thread of its own, so
+   * preprocessing and predict (synchronous in tfjs-node) leave the main thread free for reading,
+   * writing and verifying while a chunk scores; features are copied to it, outputs come back
+   * transferred. 'main' (the default) suits small batches, where a thread hop costs more than it frees.
+   */
+  readonly scoringThread?: 'main' | 'worker';
 }
 
 const DEFAULT_MAX_BATCH_ROWS = 65_536;
@@ -126,13 +128,18 @@ export class TfjsModelRuntime implements ModelRuntime {
   private constructor(
     private readonly tensorflow: TensorflowBackend,
     private readonly maxBatchRows: number,
+    private readonly scoringThread: 'main' | 'worker',
+    /** The thread the next loaded model takes, warmed up ahead (scoringThread 'worker'). */
+    private spareThread: ScoringThread | null,
   ) {}
 
+  /** Resolves once the runtime scores at full speed: with scoringThread 'worker', its spare thread is up. */
   static async create(options: TfjsModelRuntimeOptions = {}): Promise<TfjsModelRuntime> {
-    return new TfjsModelRuntime(
-      await loadTensorflowBackend(options.logger),
-      options.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS,
-    );
+    const scoringThread = options.scoringThread ?? 'main';
+    const tensorflow = await loadTensorflowBackend(options.logger);
+    const spare = scoringThread === 'worker' ? ScoringThread.start() : null;
+    await spare?.whenReady();
+    return new TfjsModelRuntime(tensorflow, options.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS, scoringThread, spare);
   }
 
   get backend(): string {
@@ -150,6 +157,15 @@ export class TfjsModelRuntime implements ModelRuntime {
 
   async load(packageDir: string): Promise<LoadedModel> {
     const dir = resolve(packageDir);
+    if (this.scoringThread === 'main') return this.loadHere(dir);
+    const thread = this.spareThread ?? ScoringThread.start();
+    this.spareThread = null;
+    // The next spare warms up once this model is done, not while it scores.
+    return thread.load(dir, this.maxBatchRows, () => (this.spareThread ??= ScoringThread.start()));
+  }
+
+  /** Loads the package on this thread (the scoring worker's own runtime does too). */
+  async loadHere(dir: string): Promise<LoadedModel> {
     const manifest = await readModelManifestFile(dir);
     const modelPath = join(dir, manifest.modelFile);
     const artifacts = await readModelArtifacts(modelPath);
