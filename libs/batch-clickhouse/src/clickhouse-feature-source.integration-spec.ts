@@ -84,7 +84,7 @@ describe.each(ENGINE_KINDS)('ClickHouseFeatureSource on %s', (kind) => {
     const source = new ClickHouseFeatureSource(engine());
     const fixed = deployment({ dataCutoff: 3_000 });
     const snapshot = await source.snapshot(fixed, MANIFEST, Date.now());
-    expect(snapshot).toEqual({ dataCutoff: 3_000, rowCount: 5_001, shardCount: 1 });
+    expect(snapshot).toEqual({ dataCutoff: 3_000, rowCount: 5_001, shardCount: 1, readPlan: 'merge-events' });
     const rows = await collect(source.read(fixed, MANIFEST, snapshot));
     expect(rows.size).toBe(5_001);
     expect(rows.get('c0')).toEqual({ tenure: 0, plan: 1, region: 'south' });
@@ -111,7 +111,7 @@ describe.each(ENGINE_KINDS)('ClickHouseFeatureSource on %s', (kind) => {
     const filtered = deployment({ filter: "region = 'east'" });
     const snapshot = await source.snapshot(filtered, MANIFEST, Date.now());
     // The latest event time is a feature event's.
-    expect(snapshot).toEqual({ dataCutoff: 9_500, rowCount: 2, shardCount: 1 });
+    expect(snapshot).toEqual({ dataCutoff: 9_500, rowCount: 2, shardCount: 1, readPlan: 'merge-events' });
     expect([...(await collect(source.read(filtered, MANIFEST, snapshot))).keys()].sort()).toEqual(['c3', 'c9999']);
   });
 
@@ -121,7 +121,7 @@ describe.each(ENGINE_KINDS)('ClickHouseFeatureSource on %s', (kind) => {
     const sharded = deployment({ dataCutoff: 3_000, snapshotShardRows: 1_500 });
     const snapshot = await source.snapshot(sharded, MANIFEST, Date.now());
     // 5,003 base rows (three entities were updated) and 5 events under the cut-off: four shards.
-    expect(snapshot).toEqual({ dataCutoff: 3_000, rowCount: 5_001, shardCount: 4 });
+    expect(snapshot).toEqual({ dataCutoff: 3_000, rowCount: 5_001, shardCount: 4, readPlan: 'merge-events' });
     let rowsRead = 0;
     const counted = async function* (): AsyncGenerator<SourceChunk> {
       for await (const chunk of source.read(sharded, MANIFEST, snapshot)) {
@@ -132,5 +132,30 @@ describe.each(ENGINE_KINDS)('ClickHouseFeatureSource on %s', (kind) => {
     const rows = await collect(counted());
     expect(rowsRead).toBe(5_001);
     expect(rows).toEqual(await collect(source.read(whole, MANIFEST, await source.snapshot(whole, MANIFEST, Date.now()))));
+  });
+
+  // A model no feature event names: its snapshot is its base rows alone.
+  const withoutEvents = (dataCutoff: number) => deployment({ model: 'retention', dataCutoff, snapshotShardRows: 1_500 });
+
+  it('reads the latest base rows with no join when no feature event lies under the cut-off', async () => {
+    const source = new ClickHouseFeatureSource(engine());
+    const snapshot = await source.snapshot(withoutEvents(3_000), MANIFEST, Date.now());
+    // 5,002 base rows (c1 and c2 updated): a sort still picks each entity's latest, shard by shard.
+    expect(snapshot).toEqual({ dataCutoff: 3_000, rowCount: 5_000, shardCount: 4, readPlan: 'latest-base-rows' });
+    const rows = await collect(source.read(withoutEvents(3_000), MANIFEST, snapshot));
+    expect(rows.size).toBe(5_000);
+    expect(rows.get('c1')).toEqual({ tenure: NaN, plan: CATEGORY_MISSING, region: 'north' });
+    expect(rows.get('c4')).toEqual({ tenure: 4, plan: 0, region: 'south' });
+    expect(rows.has('new')).toBe(false);
+  });
+
+  it('reads base rows as they are, in one query, when every entity has one under the cut-off', async () => {
+    const source = new ClickHouseFeatureSource(engine());
+    const snapshot = await source.snapshot(withoutEvents(1_500), MANIFEST, Date.now());
+    expect(snapshot).toEqual({ dataCutoff: 1_500, rowCount: 5_000, shardCount: 1, readPlan: 'base-rows' });
+    const rows = await collect(source.read(withoutEvents(1_500), MANIFEST, snapshot));
+    expect(rows.size).toBe(5_000);
+    expect(rows.get('c1')).toEqual({ tenure: 1, plan: 0, region: 'north' });
+    expect(rows.get('c3')).toEqual({ tenure: 3, plan: 1, region: 'north' });
   });
 });

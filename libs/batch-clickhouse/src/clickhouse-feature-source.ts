@@ -3,7 +3,7 @@ import { type ClickHouseEngine } from '@platform/clickhouse-store';
 import { bulkColumnarIoFor } from '@platform/clickhouse-bulk-io';
 import { type BulkColumnarIo, type StringColumn } from '@platform/columnar';
 import { type FeatureColumns, type ModelManifest } from '@platform/model-package';
-import { ENTITY_ID_COLUMN, FEATURE_PREFIX, maxEventTimeQuery, rawRowCountQuery, SEGMENT_PREFIX, sourceCountQuery, sourceQuery, type SourceQuery } from './source-query';
+import { ENTITY_ID_COLUMN, FEATURE_PREFIX, maxEventTimeQuery, rawRowCountQuery, readPlanOf, SEGMENT_PREFIX, sourceCountQuery, sourceQuery, type SourceQuery } from './source-query';
 
 /** A deployment's source in ClickHouse, read through the bulk columnar port. */
 export class ClickHouseFeatureSource implements FeatureSource {
@@ -16,20 +16,27 @@ export class ClickHouseFeatureSource implements FeatureSource {
   async snapshot(deployment: Deployment, manifest: ModelManifest, now: number): Promise<SourceSnapshot> {
     const dataCutoff = await this.resolveCutoff(deployment, now);
     const shardCount = await this.shardCount(deployment, dataCutoff);
-    let rowCount = 0;
+    let rows = 0;
+    let baseRows: number | undefined = 0;
+    let eventRows: number | undefined = 0;
     for (let index = 0; index < shardCount; index++) {
-      const [count] = await this.engine.queryRows<{ rows: string }>(
+      const [count] = await this.engine.queryRows<{ rows: string; base_rows?: string; event_rows?: string }>(
         sourceCountQuery(deployment, manifest, this.engine.database, dataCutoff, { index, count: shardCount }),
         `count the source of model ${deployment.model} (shard ${index + 1} of ${shardCount})`,
       );
-      rowCount += Number(count?.rows ?? 0);
+      rows += Number(count?.rows ?? 0);
+      baseRows = count?.base_rows === undefined || baseRows === undefined ? undefined : baseRows + Number(count.base_rows);
+      eventRows = count?.event_rows === undefined || eventRows === undefined ? undefined : eventRows + Number(count.event_rows);
     }
-    return { dataCutoff, rowCount, shardCount };
+    const readPlan = readPlanOf(deployment, { rows, ...(baseRows === undefined ? {} : { baseRows }), ...(eventRows === undefined ? {} : { eventRows }) });
+    // Shards bound the memory of a sort; rows read as they are stream in one query.
+    return { dataCutoff, rowCount: rows, shardCount: readPlan === 'base-rows' ? 1 : shardCount, readPlan };
   }
 
   async *read(deployment: Deployment, manifest: ModelManifest, snapshot: SourceSnapshot): AsyncGenerator<SourceChunk> {
-    for (let index = 0; index < snapshot.shardCount; index++) {
-      yield* this.readShard(deployment, manifest, sourceQuery(deployment, manifest, this.engine.database, snapshot.dataCutoff, { index, count: snapshot.shardCount }));
+    const { dataCutoff, readPlan, shardCount } = snapshot;
+    for (let index = 0; index < shardCount; index++) {
+      yield* this.readShard(deployment, manifest, sourceQuery(deployment, manifest, this.engine.database, { dataCutoff, readPlan, shard: { index, count: shardCount } }));
     }
   }
 

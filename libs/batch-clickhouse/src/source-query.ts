@@ -1,4 +1,4 @@
-import { type Deployment, sourceColumnOf } from '@platform/batch-domain';
+import { type Deployment, sourceColumnOf, type SourceReadPlan } from '@platform/batch-domain';
 import { quoteArray, quoteIdentifier, quoteNumber, quoteString } from '@platform/clickhouse-store';
 import { type ColumnSpec } from '@platform/columnar';
 import { CATEGORY_MISSING, type ModelManifest } from '@platform/model-package';
@@ -34,18 +34,27 @@ function qualified(database: string, table: string): string {
   return `${quoteIdentifier(database)}.${quoteIdentifier(table)}`;
 }
 
+/** How a source is read and one of its parts, fixed by its snapshot. */
+export interface SourceReading {
+  readonly dataCutoff: number;
+  readonly readPlan: SourceReadPlan;
+  readonly shard: SourceShard;
+}
+
 /** Rows of the source under the cut-off and the filter: one row per entity, source columns by name. */
-export function sourceRelation(deployment: Deployment, manifest: ModelManifest, database: string, dataCutoff: number, shard: SourceShard = WHOLE): string {
-  const relation = unfilteredRelation(deployment, manifest, database, dataCutoff, shard);
+export function sourceRelation(deployment: Deployment, manifest: ModelManifest, database: string, reading: SourceReading): string {
+  const relation = unfilteredRelation(deployment, manifest, database, reading);
   return deployment.filter === undefined ? relation : `(SELECT * FROM ${relation} WHERE (${deployment.filter}))`;
 }
 
-function unfilteredRelation(deployment: Deployment, manifest: ModelManifest, database: string, dataCutoff: number, shard: SourceShard): string {
+function unfilteredRelation(deployment: Deployment, manifest: ModelManifest, database: string, { dataCutoff, readPlan, shard }: SourceReading): string {
   const source = deployment.source;
   if (source.kind === 'query') return `(${source.sql})`;
   const table = qualified(database, source.table);
-  if (source.kind === 'table') return `(SELECT * FROM ${table} WHERE ${column(deployment.eventTimeColumn)} <= ${quoteNumber(dataCutoff)})`;
-  return `(${snapshotQuery(deployment, manifest, database, source.table, quoteNumber(dataCutoff), shard)})`;
+  const cutoff = quoteNumber(dataCutoff);
+  if (source.kind === 'table') return `(SELECT * FROM ${table} WHERE ${column(deployment.eventTimeColumn)} <= ${cutoff})`;
+  if (readPlan === 'merge-events') return `(${snapshotQuery(deployment, manifest, database, source.table, cutoff, shard)})`;
+  return `(${baseSnapshotQuery(deployment, manifest, table, cutoff, shard, readPlan)})`;
 }
 
 /** A column the snapshot carries: a feature (from base rows and events) or a segment (base rows only). */
@@ -71,6 +80,7 @@ const TIME = '__snapshot_time';
 const EVENT_TIME = '__snapshot_event_time';
 const EVENT_PRESENT = '__snapshot_event_present';
 const BASE_PRESENT = '__snapshot_base_present';
+const SIDE = '__snapshot_side';
 const eventValueName = (index: number): string => `__snapshot_event_${index}`;
 const carriedName = (index: number): string => `__snapshot_column_${index}`;
 
@@ -106,6 +116,21 @@ function latestEvents(deployment: Deployment, carried: readonly CarriedColumn[],
   );
 }
 
+/** A carried column's value from a base row: never Nullable, so that it matches the event side's type. */
+function baseValue(carriedColumn: CarriedColumn): string {
+  const source = column(carriedColumn.sourceColumn);
+  return carriedColumn.kind === 'numeric' ? `toFloat64(ifNull(${source}, nan))` : `toString(ifNull(${source}, ''))`;
+}
+
+/**
+ * Names the snapshot's columns as the source's. Two levels, since an alias equal to the column it
+ * is computed from is a cyclic alias to ClickHouse 18.16.
+ */
+function asSourceColumns(deployment: Deployment, carried: readonly CarriedColumn[], snapshot: string): string {
+  const named = carried.map((carriedColumn, index) => `${carriedName(index)} AS ${column(carriedColumn.sourceColumn)}`);
+  return `SELECT ${[`${KEY} AS ${column(deployment.entityKey)}`, `${TIME} AS ${column(deployment.eventTimeColumn)}`, ...named].join(', ')} FROM (${snapshot})`;
+}
+
 /**
  * The snapshot: per entity, its latest features under the cut-off over the base table and the
  * model's feature events (the master dataset). An entity's latest event supersedes its latest base
@@ -123,18 +148,31 @@ function snapshotQuery(deployment: Deployment, manifest: ModelManifest, database
   const baseTime = `toUInt64(${column(deployment.eventTimeColumn)})`;
   // A side the join found no row on holds default values (join_use_nulls = 0), hence the flags.
   const eventWins = `(${EVENT_PRESENT} = 1 AND (${BASE_PRESENT} = 0 OR ${EVENT_TIME} >= ${baseTime}))`;
-  const merged = carried.map((carriedColumn, index) => {
-    const source = column(carriedColumn.sourceColumn);
-    // ifNull: a Nullable source column would make the two branches' types differ.
-    if (carriedColumn.feature === undefined) return `if(${BASE_PRESENT} = 1, toString(ifNull(${source}, '')), '') AS ${carriedName(index)}`;
-    const baseValue = carriedColumn.kind === 'numeric' ? `toFloat64(ifNull(${source}, nan))` : `toString(ifNull(${source}, ''))`;
-    return `if(${eventWins}, ${eventValueName(index)}, ${baseValue}) AS ${carriedName(index)}`;
-  });
+  const merged = carried.map((carriedColumn, index) =>
+    carriedColumn.feature === undefined
+      ? `if(${BASE_PRESENT} = 1, ${baseValue(carriedColumn)}, '') AS ${carriedName(index)}`
+      : `if(${eventWins}, ${eventValueName(index)}, ${baseValue(carriedColumn)}) AS ${carriedName(index)}`,
+  );
   const joined =
     `SELECT ${[KEY, `if(${eventWins}, ${EVENT_TIME}, ${baseTime}) AS ${TIME}`, ...merged].join(', ')}` +
     ` FROM (${base}) AS __snapshot_base ALL FULL JOIN (${events}) AS __snapshot_events USING ${KEY}`;
-  const named = carried.map((carriedColumn, index) => `${carriedName(index)} AS ${column(carriedColumn.sourceColumn)}`);
-  return `SELECT ${[`${KEY} AS ${column(deployment.entityKey)}`, `${TIME} AS ${column(deployment.eventTimeColumn)}`, ...named].join(', ')} FROM (${joined})`;
+  return asSourceColumns(deployment, carried, joined);
+}
+
+/**
+ * The same snapshot when no feature event lies under the cut-off: each entity's latest base row,
+ * with no join; and with no sort either when every entity has a single base row there.
+ */
+function baseSnapshotQuery(deployment: Deployment, manifest: ModelManifest, table: string, cutoff: string, shard: SourceShard, readPlan: 'latest-base-rows' | 'base-rows'): string {
+  const carried = carriedColumns(deployment, manifest);
+  const key = `toString(${column(deployment.entityKey)})`;
+  const rows =
+    readPlan === 'latest-base-rows'
+      ? latestBaseRows(deployment, table, cutoff, shard)
+      : `SELECT *, ${key} AS ${KEY} FROM ${table} WHERE ${column(deployment.eventTimeColumn)} <= ${cutoff}${inShard(key, shard)}`;
+  const values = carried.map((carriedColumn, index) => `${baseValue(carriedColumn)} AS ${carriedName(index)}`);
+  const projected = `SELECT ${[KEY, `toUInt64(${column(deployment.eventTimeColumn)}) AS ${TIME}`, ...values].join(', ')} FROM (${rows})`;
+  return asSourceColumns(deployment, carried, projected);
 }
 
 /** Rows under the cut-off before taking the latest per entity: sizes the shards, cheaply (no sort). */
@@ -160,7 +198,7 @@ export interface SourceQuery {
 }
 
 /** The SELECT a run streams (one shard of it): entity id, one column per feature, segment columns. */
-export function sourceQuery(deployment: Deployment, manifest: ModelManifest, database: string, dataCutoff: number, shard: SourceShard = WHOLE): SourceQuery {
+export function sourceQuery(deployment: Deployment, manifest: ModelManifest, database: string, reading: SourceReading): SourceQuery {
   const selections = [`toString(${column(deployment.entityKey)}) AS ${column(ENTITY_ID_COLUMN)}`];
   const columns: ColumnSpec[] = [{ name: ENTITY_ID_COLUMN, type: 'String' }];
   for (const feature of manifest.features) {
@@ -171,24 +209,40 @@ export function sourceQuery(deployment: Deployment, manifest: ModelManifest, dat
     selections.push(`toString(${column(segment)}) AS ${column(SEGMENT_PREFIX + segment)}`);
     columns.push({ name: SEGMENT_PREFIX + segment, type: 'String' });
   }
-  return { sql: `SELECT ${selections.join(', ')} FROM ${sourceRelation(deployment, manifest, database, dataCutoff, shard)}`, columns };
+  return { sql: `SELECT ${selections.join(', ')} FROM ${sourceRelation(deployment, manifest, database, reading)}`, columns };
+}
+
+/** A source's rows under the cut-off; for an unfiltered snapshot also its base rows and feature events. */
+export interface SourceCount {
+  readonly rows: number;
+  readonly baseRows?: number;
+  readonly eventRows?: number;
 }
 
 /**
  * Counts what sourceQuery reads (one shard of it): the row-parity reference. An unfiltered
  * snapshot has one row per distinct entity key among its base rows and events, counted without
- * sorting either (a filter needs the merged rows, so it counts those).
+ * sorting either, beside the rows of each side that choose its read plan (a filter needs the
+ * merged rows, so it counts those). Columns: rows, and base_rows and event_rows for a snapshot.
  */
 export function sourceCountQuery(deployment: Deployment, manifest: ModelManifest, database: string, dataCutoff: number, shard: SourceShard = WHOLE): string {
   const source = deployment.source;
   if (source.kind !== 'snapshot' || deployment.filter !== undefined) {
-    return `SELECT count() AS rows FROM ${sourceRelation(deployment, manifest, database, dataCutoff, shard)}`;
+    const readPlan = source.kind === 'snapshot' ? 'merge-events' : 'base-rows';
+    return `SELECT count() AS rows FROM ${sourceRelation(deployment, manifest, database, { dataCutoff, readPlan, shard })}`;
   }
   const cutoff = quoteNumber(dataCutoff);
   const baseKey = `toString(${column(deployment.entityKey)})`;
-  const baseKeys = `SELECT ${baseKey} AS ${KEY} FROM ${qualified(database, source.table)} WHERE ${column(deployment.eventTimeColumn)} <= ${cutoff}${inShard(baseKey, shard)}`;
-  const eventKeys = `SELECT entity_id FROM ${qualified(database, FEATURE_EVENTS_TABLE)} WHERE model = ${quoteString(deployment.model)} AND event_time <= ${cutoff}${inShard('entity_id', shard)}`;
-  return `SELECT uniqExact(${KEY}) AS rows FROM (${baseKeys} UNION ALL ${eventKeys})`;
+  const baseKeys = `SELECT ${baseKey} AS ${KEY}, toUInt8(0) AS ${SIDE} FROM ${qualified(database, source.table)} WHERE ${column(deployment.eventTimeColumn)} <= ${cutoff}${inShard(baseKey, shard)}`;
+  const eventKeys = `SELECT entity_id, toUInt8(1) FROM ${qualified(database, FEATURE_EVENTS_TABLE)} WHERE model = ${quoteString(deployment.model)} AND event_time <= ${cutoff}${inShard('entity_id', shard)}`;
+  return `SELECT uniqExact(${KEY}) AS rows, countIf(${SIDE} = 0) AS base_rows, countIf(${SIDE} = 1) AS event_rows FROM (${baseKeys} UNION ALL ${eventKeys})`;
+}
+
+/** The cheapest read that yields what the count counted (see SourceReadPlan). */
+export function readPlanOf(deployment: Deployment, count: SourceCount): SourceReadPlan {
+  if (deployment.source.kind !== 'snapshot') return 'base-rows';
+  if (count.baseRows === undefined || count.eventRows === undefined || count.eventRows > 0) return 'merge-events';
+  return count.baseRows === count.rows ? 'base-rows' : 'latest-base-rows';
 }
 
 /** The largest event time the source holds (feature events included for a snapshot): the default data cut-off. */

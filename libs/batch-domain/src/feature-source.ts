@@ -3,6 +3,15 @@ import { type EpochMs } from '@platform/domain';
 import { type FeatureColumns, type ModelManifest } from '@platform/model-package';
 import { type Deployment } from './deployment';
 
+/**
+ * How a source is read, decided with its row count so that the read matches it. A snapshot source
+ * in general merges the model's feature events into each entity's latest base row
+ * ('merge-events'); with no events under the cut-off it only picks each entity's latest base row
+ * ('latest-base-rows'); and when every entity also has a single base row there, the base rows are
+ * read as they are ('base-rows': no sort, no join), as table and query sources always are.
+ */
+export type SourceReadPlan = 'merge-events' | 'latest-base-rows' | 'base-rows';
+
 /** What one run reads, fixed when it starts: re-reading the same snapshot yields the same rows. */
 export interface SourceSnapshot {
   /** Event-time watermark the run reads up to: the run's data cut-off. */
@@ -14,6 +23,7 @@ export interface SourceSnapshot {
    * snapshot far larger than one query's memory is still read; 1 for sources that need no sort.
    */
   readonly shardCount: number;
+  readonly readPlan: SourceReadPlan;
 }
 
 /** A bounded chunk of source rows, already in the scorer's input form. */

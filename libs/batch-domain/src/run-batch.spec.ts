@@ -23,7 +23,7 @@ const manifest = parseModelManifest(
 function harness(errorThreshold: number) {
   const ids = ['a', 'b', 'x'.repeat(ENTITY_ID_MAX_BYTES + 1), 'c'];
   const source: FeatureSource = {
-    snapshot: async () => ({ dataCutoff: 500, rowCount: ids.length, shardCount: 1 }),
+    snapshot: async () => ({ dataCutoff: 500, rowCount: ids.length, shardCount: 1, readPlan: 'base-rows' }),
     async *read() {
       yield { rowCount: ids.length, entityIds: stringColumn(ids), features: { x: Float64Array.of(0.1, 0.2, 0.3, 0.4) }, segments: {} };
     },
@@ -99,7 +99,7 @@ describe('RunBatch', () => {
     const broken = new RunBatch({
       ...deps,
       source: {
-        snapshot: async () => ({ dataCutoff: 0, rowCount: 1, shardCount: 1 }),
+        snapshot: async () => ({ dataCutoff: 0, rowCount: 1, shardCount: 1, readPlan: 'base-rows' }),
         // eslint-disable-next-line require-yield
         async *read() {
           throw new Error('engine went away');
@@ -127,7 +127,7 @@ describe('RunBatch', () => {
       ...deps,
       lock: { acquire: async () => ({ lost: lost.signal, release: async () => undefined }) },
       source: {
-        snapshot: async () => ({ dataCutoff: 0, rowCount: 2, shardCount: 1 }),
+        snapshot: async () => ({ dataCutoff: 0, rowCount: 2, shardCount: 1, readPlan: 'base-rows' }),
         async *read() {
           yield { rowCount: 1, entityIds: stringColumn(['a']), features: { x: Float64Array.of(0.1) }, segments: {} };
           lost.abort('group rebalanced');
@@ -148,7 +148,7 @@ describe('RunBatch', () => {
     const run = new RunBatch({
       ...deps,
       source: {
-        snapshot: async () => ({ dataCutoff: 0, rowCount: rows, shardCount: 1 }),
+        snapshot: async () => ({ dataCutoff: 0, rowCount: rows, shardCount: 1, readPlan: 'base-rows' }),
         async *read() {
           yield { rowCount: rows, entityIds: stringColumn(ids), features: { x: new Float64Array(rows) }, segments: {} };
         },
