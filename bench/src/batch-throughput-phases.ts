@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ClickHouseFeatureSource, ClickHouseRunOutputStore } from '@platform/batch-clickhouse';
-import { type Deployment, parseDeployments, type RunStage, type SourceChunk } from '@platform/batch-domain';
+import { type Deployment, parseDeployments, type RunStage, type SourceChunk, type SourceReadPlan } from '@platform/batch-domain';
 import { BATCH_SCORING_THREAD, createRunBatch, FileRunLock, readDeploymentsFile, registryModelLoader } from '@platform/batch-layer';
 import { ClickHouseEngine, type EngineConfig, ModelRegistryRepository, runMigrations } from '@platform/clickhouse-store';
 import { CHURN_DEMO_TABLE, CHURN_MODEL_NAME, writeChurnDemoSource } from '@platform/demo-churn';
@@ -85,6 +85,8 @@ export interface IoCeilingResult {
   readonly writeSeconds: number;
   /** The snapshot's row count query (not in wallSeconds; a run pays it before its first read). */
   readonly snapshotSeconds: number;
+  /** How the snapshot was read (the same as the end-to-end run's: same source, same cut-off). */
+  readonly readPlan: SourceReadPlan;
   readonly memory: MemoryAndCpu;
 }
 
@@ -246,7 +248,7 @@ async function ioCeiling(engine: ClickHouseEngine, spec: PhaseSpec): Promise<IoC
   });
   await output.dropRun(runId);
   if (rows !== spec.rows) throw new Error(`the I/O ceiling read ${rows} rows, the source holds ${spec.rows}`);
-  return { phase: 'io-ceiling', rows, wallSeconds, readSeconds, writeSeconds, snapshotSeconds, memory };
+  return { phase: 'io-ceiling', rows, wallSeconds, readSeconds, writeSeconds, snapshotSeconds, readPlan: snapshot.readPlan, memory };
 }
 
 /** The loaded model scoring chunks already in memory (read beforehand, untimed), up to `rows` rows. */

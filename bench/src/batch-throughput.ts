@@ -252,7 +252,7 @@ function stageTable(measurements: readonly Measurement[]): string[] {
 
 function detailTable(measurements: readonly Measurement[]): string[] {
   const lines = [
-    '| engine | rows | source write rows/s (OPTIMIZE s) | snapshot count s | I/O ceiling read s / write s | RSS MB: end to end (run start → sampled peak / maxRSS); maxRSS of I/O, of scoring | server RSS MB in run (start → peak) | CPU µs per row, ours + server: end to end, I/O, scoring |',
+    '| engine | rows | source write rows/s (OPTIMIZE s) | snapshot count s (read plan) | I/O ceiling read s / write s | RSS MB: end to end (run start → sampled peak / maxRSS); maxRSS of I/O, of scoring | server RSS MB in run (start → peak) | CPU µs per row, ours + server: end to end, I/O, scoring |',
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const m of measurements) {
@@ -260,7 +260,7 @@ function detailTable(measurements: readonly Measurement[]): string[] {
     const server = e2e?.server ?? null;
     lines.push(
       `| ${m.engine} | ${m.rows.toLocaleString('en-US')} | ${orDash(m.prepare, (p) => `${rate(p.rowsWritten / p.writeSeconds)} (${seconds(p.optimizeSeconds)})`)} | ` +
-        `${orDash(m.io, (io) => seconds(io.snapshotSeconds))} | ${orDash(m.io, (io) => `${seconds(io.readSeconds)} / ${seconds(io.writeSeconds)}`)} | ` +
+        `${orDash(m.io, (io) => `${seconds(io.snapshotSeconds)} (${io.readPlan})`)} | ${orDash(m.io, (io) => `${seconds(io.readSeconds)} / ${seconds(io.writeSeconds)}`)} | ` +
         `${orDash(e2e, (r) => `${mb(r.startRssBytes)} → ${mb(r.peakRssBytes)} / ${mb(r.lifetimeMaxRssBytes)}`)}; ${orDash(m.io, (io) => mb(io.memory.lifetimeMaxRssBytes))}, ` +
         `${orDash(m.scoring, (s) => mb(s.memory.lifetimeMaxRssBytes))} | ${server === null ? '—' : `${mb(server.startRssBytes)} → ${mb(server.peakRssBytes)}`} | ` +
         `${orDash(e2e, (r) => cpuPerRow(r, m.rows))}, ${orDash(m.io, (io) => cpuPerRow(io.memory, io.rows))}, ${orDash(m.scoring, (sc) => cpuPerRow(sc.memory, sc.rowsScored))} |`,
