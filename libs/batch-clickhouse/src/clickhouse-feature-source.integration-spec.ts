@@ -21,6 +21,12 @@ const MANIFEST = parseModelManifest(
   'test',
 );
 
+async function chunksOf(source: AsyncIterable<SourceChunk>): Promise<SourceChunk[]> {
+  const chunks: SourceChunk[] = [];
+  for await (const chunk of source) chunks.push(chunk);
+  return chunks;
+}
+
 async function collect(source: AsyncIterable<SourceChunk>): Promise<Map<string, { tenure: number; plan: number; region: string }>> {
   const rows = new Map<string, { tenure: number; plan: number; region: string }>();
   for await (const chunk of source) {
@@ -87,6 +93,8 @@ describe.each(ENGINE_KINDS)('ClickHouseFeatureSource on %s', (kind) => {
     expect(snapshot).toEqual({ dataCutoff: 3_000, rowCount: 5_001, shardCount: 1, readPlan: 'merge-events' });
     const rows = await collect(source.read(fixed, MANIFEST, snapshot));
     expect(rows.size).toBe(5_001);
+    const [chunk] = await chunksOf(source.read(fixed, MANIFEST, snapshot));
+    expect(chunk!.features['tenure_months']).toBeInstanceOf(Float64Array); // events carry Float64
     expect(rows.get('c0')).toEqual({ tenure: 0, plan: 1, region: 'south' });
     expect(rows.get('c1')).toEqual({ tenure: NaN, plan: CATEGORY_MISSING, region: 'north' });
     expect(rows.get('c2')).toEqual({ tenure: 42, plan: CATEGORY_UNKNOWN, region: 'south' });
@@ -155,6 +163,9 @@ describe.each(ENGINE_KINDS)('ClickHouseFeatureSource on %s', (kind) => {
     expect(snapshot).toEqual({ dataCutoff: 1_500, rowCount: 5_000, shardCount: 1, readPlan: 'base-rows' });
     const rows = await collect(source.read(withoutEvents(1_500), MANIFEST, snapshot));
     expect(rows.size).toBe(5_000);
+    // tenure is Float32 in the table: read as such, with no event to merge.
+    const [chunk] = await chunksOf(source.read(withoutEvents(1_500), MANIFEST, snapshot));
+    expect(chunk!.features['tenure_months']).toBeInstanceOf(Float32Array);
     expect(rows.get('c1')).toEqual({ tenure: 1, plan: 0, region: 'north' });
     expect(rows.get('c3')).toEqual({ tenure: 3, plan: 1, region: 'north' });
   });

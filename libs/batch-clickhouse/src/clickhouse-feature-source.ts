@@ -3,7 +3,19 @@ import { type ClickHouseEngine } from '@platform/clickhouse-store';
 import { bulkColumnarIoFor } from '@platform/clickhouse-bulk-io';
 import { type BulkColumnarIo, type StringColumn } from '@platform/columnar';
 import { type FeatureColumns, type ModelManifest } from '@platform/model-package';
-import { ENTITY_ID_COLUMN, FEATURE_PREFIX, maxEventTimeQuery, rawRowCountQuery, readPlanOf, SEGMENT_PREFIX, sourceCountQuery, sourceQuery, type SourceQuery } from './source-query';
+import {
+  ENTITY_ID_COLUMN,
+  FEATURE_PREFIX,
+  float32FeaturesOf,
+  maxEventTimeQuery,
+  rawRowCountQuery,
+  readPlanOf,
+  SEGMENT_PREFIX,
+  sourceColumnTypesQuery,
+  sourceCountQuery,
+  sourceQuery,
+  type SourceQuery,
+} from './source-query';
 
 /** A deployment's source in ClickHouse, read through the bulk columnar port. */
 export class ClickHouseFeatureSource implements FeatureSource {
@@ -35,9 +47,18 @@ export class ClickHouseFeatureSource implements FeatureSource {
 
   async *read(deployment: Deployment, manifest: ModelManifest, snapshot: SourceSnapshot): AsyncGenerator<SourceChunk> {
     const { dataCutoff, readPlan, shardCount } = snapshot;
+    const float32Features = float32FeaturesOf(deployment, manifest, readPlan, await this.sourceColumnTypes(deployment));
     for (let index = 0; index < shardCount; index++) {
-      yield* this.readShard(deployment, manifest, sourceQuery(deployment, manifest, this.engine.database, { dataCutoff, readPlan, shard: { index, count: shardCount } }));
+      const reading = { dataCutoff, readPlan, shard: { index, count: shardCount }, float32Features };
+      yield* this.readShard(deployment, manifest, sourceQuery(deployment, manifest, this.engine.database, reading));
     }
+  }
+
+  private async sourceColumnTypes(deployment: Deployment): Promise<Map<string, string>> {
+    const query = sourceColumnTypesQuery(deployment, this.engine.database);
+    if (query === null) return new Map();
+    const columns = await this.engine.queryRows<{ name: string; type: string }>(query, `list the source columns of model ${deployment.model}`);
+    return new Map(columns.map(({ name, type }) => [name, type]));
   }
 
   private async *readShard(deployment: Deployment, manifest: ModelManifest, query: SourceQuery): AsyncGenerator<SourceChunk> {

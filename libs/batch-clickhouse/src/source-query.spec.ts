@@ -1,6 +1,6 @@
 import { parseDeployments } from '@platform/batch-domain';
 import { parseModelManifest } from '@platform/model-package';
-import { maxEventTimeQuery, readPlanOf, type SourceReading, sourceCountQuery, sourceQuery } from './source-query';
+import { float32FeaturesOf, maxEventTimeQuery, readPlanOf, type SourceReading, sourceCountQuery, sourceQuery } from './source-query';
 
 const manifest = parseModelManifest(
   {
@@ -22,7 +22,7 @@ const [deployment] = parseDeployments(
   'test',
 );
 
-const mergeEvents = (dataCutoff: number): SourceReading => ({ dataCutoff, readPlan: 'merge-events', shard: { index: 0, count: 1 } });
+const mergeEvents = (dataCutoff: number): SourceReading => ({ dataCutoff, readPlan: 'merge-events', shard: { index: 0, count: 1 }, float32Features: new Set() });
 
 describe('sourceQuery', () => {
   it('selects the id, one typed column per feature and the segments, reading the snapshot under the cut-off', () => {
@@ -63,7 +63,7 @@ describe('sourceQuery', () => {
   });
 
   it('reads a snapshot without feature events with no join, and unique base rows with no sort either', () => {
-    const reading = (readPlan: SourceReading['readPlan']) => ({ dataCutoff: 5, readPlan, shard: { index: 1, count: 4 } });
+    const reading = (readPlan: SourceReading['readPlan']): SourceReading => ({ dataCutoff: 5, readPlan, shard: { index: 1, count: 4 }, float32Features: new Set() });
     const latest = sourceQuery(deployment!, manifest, 'platform', reading('latest-base-rows')).sql;
     expect(latest).toContain('ORDER BY `entity_id`, `updated_at` DESC LIMIT 1 BY `entity_id`');
     expect(latest).toContain('cityHash64(toString(`entity_id`)) % 4 = 1');
@@ -76,6 +76,28 @@ describe('sourceQuery', () => {
       expect(sql).toContain("toFloat64(ifNull(`tenure_months`, nan)) AS __snapshot_column_0");
       expect(sql).toContain("toString(ifNull(`region`, '')) AS __snapshot_column_2");
     }
+  });
+});
+
+describe('float32FeaturesOf', () => {
+  const types = new Map([
+    ['tenure_months', 'Nullable(Float32)'],
+    ['plan', 'String'],
+  ]);
+
+  it('narrows numeric features whose source column a Float32 holds exactly, when no event is merged', () => {
+    expect([...float32FeaturesOf(deployment!, manifest, 'base-rows', types)]).toEqual(['tenure_months']);
+    expect([...float32FeaturesOf(deployment!, manifest, 'latest-base-rows', new Map([['tenure_months', 'UInt16']]))]).toEqual(['tenure_months']);
+    expect(float32FeaturesOf(deployment!, manifest, 'base-rows', new Map([['tenure_months', 'Float64']])).size).toBe(0);
+    expect(float32FeaturesOf(deployment!, manifest, 'base-rows', new Map([['tenure_months', 'Int32']])).size).toBe(0);
+    expect(float32FeaturesOf(deployment!, manifest, 'merge-events', types).size).toBe(0);
+  });
+
+  it('reads a narrowed feature as Float32 in the engine', () => {
+    const query = sourceQuery(deployment!, manifest, 'platform', { dataCutoff: 5, readPlan: 'base-rows', shard: { index: 0, count: 1 }, float32Features: new Set(['tenure_months']) });
+    expect(query.columns[1]).toEqual({ name: '__feature_tenure_months', type: 'Float32' });
+    expect(query.sql).toContain('toFloat32(ifNull(`tenure_months`, nan)) AS __snapshot_column_0');
+    expect(query.sql).toContain('toFloat32(`tenure_months`) AS `__feature_tenure_months`');
   });
 });
 

@@ -39,6 +39,33 @@ export interface SourceReading {
   readonly dataCutoff: number;
   readonly readPlan: SourceReadPlan;
   readonly shard: SourceShard;
+  /** Numeric features read as Float32 rather than Float64 (see float32FeaturesOf). */
+  readonly float32Features: ReadonlySet<string>;
+}
+
+/** Column types whose every value a Float32 holds exactly. */
+const EXACT_IN_FLOAT32 = /^(Nullable\()?(Float32|U?Int8|U?Int16)\)?$/;
+
+/**
+ * The numeric features a read can carry as Float32: those whose source column is exact in it, when
+ * the values come from the source's rows alone (events carry Float64; a query source's types are
+ * not known). The very same numbers in half the bytes of Float64, through the engine's output,
+ * the wire, the decoder and the scorer's input.
+ */
+export function float32FeaturesOf(deployment: Deployment, manifest: ModelManifest, readPlan: SourceReadPlan, sourceColumnTypes: ReadonlyMap<string, string>): Set<string> {
+  const narrow = new Set<string>();
+  if (deployment.source.kind === 'query' || readPlan === 'merge-events') return narrow;
+  for (const feature of manifest.features) {
+    if (feature.type === 'numeric' && EXACT_IN_FLOAT32.test(sourceColumnTypes.get(sourceColumnOf(deployment, feature.name)) ?? '')) narrow.add(feature.name);
+  }
+  return narrow;
+}
+
+/** The columns of a table source and their types, as system.columns lists them. */
+export function sourceColumnTypesQuery(deployment: Deployment, database: string): string | null {
+  const source = deployment.source;
+  if (source.kind === 'query') return null;
+  return `SELECT name, type FROM system.columns WHERE database = ${quoteString(database)} AND table = ${quoteString(source.table)}`;
 }
 
 /** Rows of the source under the cut-off and the filter: one row per entity, source columns by name. */
@@ -47,14 +74,15 @@ export function sourceRelation(deployment: Deployment, manifest: ModelManifest, 
   return deployment.filter === undefined ? relation : `(SELECT * FROM ${relation} WHERE (${deployment.filter}))`;
 }
 
-function unfilteredRelation(deployment: Deployment, manifest: ModelManifest, database: string, { dataCutoff, readPlan, shard }: SourceReading): string {
+function unfilteredRelation(deployment: Deployment, manifest: ModelManifest, database: string, reading: SourceReading): string {
+  const { dataCutoff, readPlan, shard } = reading;
   const source = deployment.source;
   if (source.kind === 'query') return `(${source.sql})`;
   const table = qualified(database, source.table);
   const cutoff = quoteNumber(dataCutoff);
   if (source.kind === 'table') return `(SELECT * FROM ${table} WHERE ${column(deployment.eventTimeColumn)} <= ${cutoff})`;
   if (readPlan === 'merge-events') return `(${snapshotQuery(deployment, manifest, database, source.table, cutoff, shard)})`;
-  return `(${baseSnapshotQuery(deployment, manifest, table, cutoff, shard, readPlan)})`;
+  return `(${baseSnapshotQuery(deployment, manifest, table, cutoff, reading)})`;
 }
 
 /** A column the snapshot carries: a feature (from base rows and events) or a segment (base rows only). */
@@ -117,9 +145,10 @@ function latestEvents(deployment: Deployment, carried: readonly CarriedColumn[],
 }
 
 /** A carried column's value from a base row: never Nullable, so that it matches the event side's type. */
-function baseValue(carriedColumn: CarriedColumn): string {
+function baseValue(carriedColumn: CarriedColumn, float32 = false): string {
   const source = column(carriedColumn.sourceColumn);
-  return carriedColumn.kind === 'numeric' ? `toFloat64(ifNull(${source}, nan))` : `toString(ifNull(${source}, ''))`;
+  if (carriedColumn.kind !== 'numeric') return `toString(ifNull(${source}, ''))`;
+  return `${float32 ? 'toFloat32' : 'toFloat64'}(ifNull(${source}, nan))`;
 }
 
 /**
@@ -163,14 +192,16 @@ function snapshotQuery(deployment: Deployment, manifest: ModelManifest, database
  * The same snapshot when no feature event lies under the cut-off: each entity's latest base row,
  * with no join; and with no sort either when every entity has a single base row there.
  */
-function baseSnapshotQuery(deployment: Deployment, manifest: ModelManifest, table: string, cutoff: string, shard: SourceShard, readPlan: 'latest-base-rows' | 'base-rows'): string {
+function baseSnapshotQuery(deployment: Deployment, manifest: ModelManifest, table: string, cutoff: string, { readPlan, shard, float32Features }: SourceReading): string {
   const carried = carriedColumns(deployment, manifest);
   const key = `toString(${column(deployment.entityKey)})`;
   const rows =
     readPlan === 'latest-base-rows'
       ? latestBaseRows(deployment, table, cutoff, shard)
       : `SELECT *, ${key} AS ${KEY} FROM ${table} WHERE ${column(deployment.eventTimeColumn)} <= ${cutoff}${inShard(key, shard)}`;
-  const values = carried.map((carriedColumn, index) => `${baseValue(carriedColumn)} AS ${carriedName(index)}`);
+  const values = carried.map(
+    (carriedColumn, index) => `${baseValue(carriedColumn, carriedColumn.feature !== undefined && float32Features.has(carriedColumn.feature))} AS ${carriedName(index)}`,
+  );
   const projected = `SELECT ${[KEY, `toUInt64(${column(deployment.eventTimeColumn)}) AS ${TIME}`, ...values].join(', ')} FROM (${rows})`;
   return asSourceColumns(deployment, carried, projected);
 }
@@ -185,9 +216,9 @@ export function rawRowCountQuery(deployment: Deployment, database: string, dataC
   return `SELECT (${base}) + (${events}) AS rows`;
 }
 
-function featureExpression(deployment: Deployment, feature: ModelManifest['features'][number]): string {
+function featureExpression(deployment: Deployment, feature: ModelManifest['features'][number], float32: boolean): string {
   const source = column(sourceColumnOf(deployment, feature.name));
-  if (feature.type === 'numeric') return `toFloat64(${source})`;
+  if (feature.type === 'numeric') return `${float32 ? 'toFloat32' : 'toFloat64'}(${source})`;
   const categories = quoteArray(feature.categories);
   return `toInt32(if(${source} = '', ${CATEGORY_MISSING}, toInt32(indexOf(${categories}, ${source})) - 1))`;
 }
@@ -202,8 +233,9 @@ export function sourceQuery(deployment: Deployment, manifest: ModelManifest, dat
   const selections = [`toString(${column(deployment.entityKey)}) AS ${column(ENTITY_ID_COLUMN)}`];
   const columns: ColumnSpec[] = [{ name: ENTITY_ID_COLUMN, type: 'String' }];
   for (const feature of manifest.features) {
-    selections.push(`${featureExpression(deployment, feature)} AS ${column(FEATURE_PREFIX + feature.name)}`);
-    columns.push({ name: FEATURE_PREFIX + feature.name, type: feature.type === 'numeric' ? 'Float64' : 'Int32' });
+    const float32 = reading.float32Features.has(feature.name);
+    selections.push(`${featureExpression(deployment, feature, float32)} AS ${column(FEATURE_PREFIX + feature.name)}`);
+    columns.push({ name: FEATURE_PREFIX + feature.name, type: feature.type === 'categorical' ? 'Int32' : float32 ? 'Float32' : 'Float64' });
   }
   for (const segment of deployment.segmentColumns) {
     selections.push(`toString(${column(segment)}) AS ${column(SEGMENT_PREFIX + segment)}`);
@@ -229,7 +261,7 @@ export function sourceCountQuery(deployment: Deployment, manifest: ModelManifest
   const source = deployment.source;
   if (source.kind !== 'snapshot' || deployment.filter !== undefined) {
     const readPlan = source.kind === 'snapshot' ? 'merge-events' : 'base-rows';
-    return `SELECT count() AS rows FROM ${sourceRelation(deployment, manifest, database, { dataCutoff, readPlan, shard })}`;
+    return `SELECT count() AS rows FROM ${sourceRelation(deployment, manifest, database, { dataCutoff, readPlan, shard, float32Features: new Set() })}`;
   }
   const cutoff = quoteNumber(dataCutoff);
   const baseKey = `toString(${column(deployment.entityKey)})`;
