@@ -185,8 +185,15 @@ export class RunBatch {
         timedChunks(source, (milliseconds) => command.onStageTimed?.('read', milliseconds)),
         async (chunk) => {
           assertMayContinue();
-          const outcome = await timed('score', () => this.scoreChunk(model, chunk));
-          accumulator.observeSource(chunk);
+          const scoring = timed('score', () => this.scoreChunk(model, chunk));
+          // The source's histograms fill while a scoring thread scores.
+          try {
+            accumulator.observeSource(chunk);
+          } catch (error) {
+            await scoring; // a scoring error comes first
+            throw error;
+          }
+          const outcome = await scoring;
           accumulator.observeScored(outcome.scored);
           accumulator.observeRejects(outcome.rejects);
           return { rowCount: chunk.rowCount, outcome };

@@ -10,6 +10,7 @@ import {
   stringAt,
   stringBytesAt,
   repeatedStringColumn,
+  repeatedValueOf,
   stringColumn,
   StringColumnBuilder,
   stringListAt,
@@ -136,6 +137,19 @@ describe('building string columns', () => {
     const built = builder.build();
     expect(Array.from(built.offsets)).toEqual(Array.from(stringColumn(values).offsets));
     expect(Buffer.from(built.bytes).equals(Buffer.from(stringColumn(values).bytes))).toBe(true);
+  });
+
+  it('finds the value every row of a range holds, and only then', () => {
+    const text = (bytes: Uint8Array | null) => (bytes === null ? null : Buffer.from(bytes).toString());
+    const column = stringColumn(['ab', 'ab', 'ab', 'ba', 'ab', '', '']);
+    expect(text(repeatedValueOf(column, 0, 3))).toBe('ab');
+    expect(text(repeatedValueOf(column, 5, 7))).toBe('');
+    expect(repeatedValueOf(column, 0, 4)).toBeNull(); // same length, other bytes
+    expect(repeatedValueOf(column, 2, 5)).toBeNull();
+    expect(repeatedValueOf(column, 4, 6)).toBeNull(); // other lengths
+    expect(repeatedValueOf(stringColumn(['abab', 'abab', 'abab']), 0, 3)).not.toBeNull();
+    expect(repeatedValueOf(stringColumn(['ab', 'ab', 'ab', 'ab']), 0, 1)).toBeNull(); // one row: nothing to gain
+    expect(repeatedValueOf(repeatedStringColumn('churn', 1_000), 10, 990)).not.toBeNull();
   });
 
   it('repeats one value on every row', () => {

@@ -227,16 +227,33 @@ export function assertBatchMatches(specs: readonly ColumnSpec[], batch: ColumnBa
   }
 }
 
+/** `unit` `times` over, by doubling copies: a few native copies instead of one per repeat. */
+export function repeatBytes(unit: Uint8Array, times: number): Uint8Array {
+  const all = new Uint8Array(unit.length * times);
+  if (times > 0) all.set(unit);
+  for (let filled = unit.length; filled < all.length; filled *= 2) all.copyWithin(filled, 0, Math.min(filled, all.length - filled));
+  return all;
+}
+
+/** The value of rows [first, end) when every one of them holds the same (a run id, a model name), else null. */
+export function repeatedValueOf(column: StringColumn, first: number, end: number): Uint8Array | null {
+  if (end - first < 2) return null;
+  const { offsets, bytes } = column;
+  const length = offsets[first + 1]! - offsets[first]!;
+  for (let row = first + 1; row < end; row++) if (offsets[row + 1]! - offsets[row]! !== length) return null;
+  const start = offsets[first]!;
+  const stop = offsets[end]!;
+  // Values of one length whose bytes equal themselves shifted by one value are all the first.
+  if (Buffer.compare(bytes.subarray(start + length, stop), bytes.subarray(start, stop - length)) !== 0) return null;
+  return bytes.subarray(start, start + length);
+}
+
 /** The same value on every row, encoded once. */
 export function repeatedStringColumn(value: string, rows: number): StringColumn {
   const bytes = encoder.encode(value);
-  const all = new Uint8Array(bytes.length * rows);
-  // Doubling copies: a few native copies instead of one per row.
-  if (rows > 0) all.set(bytes);
-  for (let filled = bytes.length; filled < all.length; filled *= 2) all.copyWithin(filled, 0, Math.min(filled, all.length - filled));
   const offsets = new Int32Array(rows + 1);
   for (let row = 1; row <= rows; row++) offsets[row] = row * bytes.length;
-  return { kind: 'string', offsets, bytes: all };
+  return { kind: 'string', offsets, bytes: repeatBytes(bytes, rows) };
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   type ColumnSpec,
   float32ListColumn,
   float64ListColumn,
+  repeatedStringColumn,
   stringColumn,
   stringListColumn,
 } from '@platform/columnar';
@@ -55,6 +56,23 @@ describe('Native format', () => {
       expect(batch.columns['features']).toEqual(BATCH.columns['features']);
       expect(batch.columns['names']).toEqual(BATCH.columns['names']);
     }
+  });
+
+  it('encodes one value repeated on every row as any other column (run ids, model names)', async () => {
+    const specs: readonly ColumnSpec[] = [
+      { name: 'run_id', type: 'String' },
+      { name: 'names', type: 'Array(String)' },
+    ];
+    const long = 'r'.repeat(200); // a two-byte varint length
+    const batch: ColumnBatch = {
+      rowCount: 3,
+      columns: { run_id: repeatedStringColumn(long, 3), names: stringListColumn([['', ''], [], ['']]) },
+    };
+    const value = Buffer.concat([Buffer.of(0xc8, 0x01), Buffer.from(long)]);
+    expect(Buffer.concat([...encodeNativeBlock(specs, batch)]).includes(Buffer.concat([value, value, value]))).toBe(true);
+    const [decoded] = await collect(decodeNativeBlocks(inPieces(encodeNativeBlock(specs, batch), 64), specs));
+    expect(decoded!.columns['run_id']).toEqual(batch.columns['run_id']);
+    expect(decoded!.columns['names']).toEqual(batch.columns['names']);
   });
 
   it('surfaces error text the server appended mid-stream', async () => {

@@ -8,6 +8,8 @@ import {
   isFixedWidthType,
   type ListColumn,
   type ListColumnType,
+  repeatBytes,
+  repeatedValueOf,
   type StringColumn,
 } from '@platform/columnar';
 import { ByteQueue, varUIntLength, writeVarUInt } from './byte-queue';
@@ -117,15 +119,22 @@ export async function* decodeNativeBlocks(
   }
 }
 
-function encodeString(value: string): Uint8Array {
-  const bytes = Buffer.from(value, 'utf8');
+/** A String value as Native writes it: its varint length, then its bytes. */
+function lengthPrefixed(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(varUIntLength(bytes.length) + bytes.length);
   out.set(bytes, writeVarUInt(out, 0, bytes.length));
   return out;
 }
 
+function encodeString(value: string): Uint8Array {
+  return lengthPrefixed(Buffer.from(value, 'utf8'));
+}
+
 /** Strings [first, end) of a column, each as its varint length and its bytes. */
 function encodeStringColumn(column: StringColumn, first: number, end: number): Uint8Array {
+  // A run id or a model name on every row: one value, copied by doubling.
+  const repeated = repeatedValueOf(column, first, end);
+  if (repeated !== null) return repeatBytes(lengthPrefixed(repeated), end - first);
   let size = column.offsets[end]! - column.offsets[first]!;
   for (let row = first; row < end; row++) size += varUIntLength(column.offsets[row + 1]! - column.offsets[row]!);
   const out = new Uint8Array(size);
