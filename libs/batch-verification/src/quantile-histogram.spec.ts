@@ -1,4 +1,4 @@
-import { binOf, QuantileHistogram, quantileEdges } from './quantile-histogram';
+import { BinEdges, QuantileHistogram, quantileEdges } from './quantile-histogram';
 import { RangeHistogram } from './range-histogram';
 import { RESERVOIR_CAPACITY, ReservoirSample } from './reservoir-sample';
 import { SeededRandom } from '@platform/domain';
@@ -20,19 +20,22 @@ describe('quantileEdges', () => {
   });
 });
 
-describe('binOf', () => {
+describe('BinEdges', () => {
   it('puts a value in [edge[i−1], edge[i]) with open ends', () => {
-    const edges = Float64Array.from([1, 2, 3]);
-    expect([-5, 0.99, 1, 1.5, 2, 2.99, 3, 100].map((value) => binOf(edges, value))).toEqual([0, 0, 1, 1, 2, 2, 3, 3]);
-    expect(binOf(new Float64Array(0), 42)).toBe(0);
+    const edges = new BinEdges([1, 2, 3]);
+    expect([-5, 0.99, 1, 1.5, 2, 2.99, 3, 100].map((value) => edges.binOf(value))).toEqual([0, 0, 1, 1, 2, 2, 3, 3]);
+    expect(new BinEdges([]).binOf(42)).toBe(0);
+    expect(edges.toArray()).toEqual([1, 2, 3]);
   });
 
-  it('counts edges and searches them alike, for few edges and many', () => {
-    for (const edgeCount of [9, 16, 17, 99]) {
-      const edges = Float64Array.from({ length: edgeCount }, (_, index) => index * 2);
+  it('bins by padded comparisons and by search alike, for few edges and many', () => {
+    for (const edgeCount of [1, 9, 15, 16, 17, 99]) {
+      const values = Array.from({ length: edgeCount }, (_, index) => index * 2);
+      const edges = new BinEdges(values);
       for (let value = -1; value <= edgeCount * 2 + 1; value += 0.5) {
-        expect(binOf(edges, value)).toBe(edges.filter((edge) => edge <= value).length);
+        expect(edges.binOf(value)).toBe(values.filter((edge) => edge <= value).length);
       }
+      expect(edges.toArray()).toEqual(values);
     }
   });
 });
