@@ -29,7 +29,14 @@ export type WorkerReply =
   | { readonly kind: 'ready' }
   | { readonly kind: 'loaded'; readonly manifest: ModelManifest }
   | { readonly kind: 'load-failed'; readonly error: SerializedError }
-  | { readonly kind: 'scored'; readonly id: number; readonly outputs: Float32Array; readonly rejections: readonly RowRejection[] }
+  | {
+      readonly kind: 'scored';
+      readonly id: number;
+      readonly outputs: Float32Array;
+      readonly rejections: readonly RowRejection[];
+      /** The request's column buffers, handed back (transferred) for the next request's copies. */
+      readonly spentColumns: readonly ArrayBuffer[];
+    }
   | { readonly kind: 'score-failed'; readonly id: number; readonly error: SerializedError };
 
 export function serializeError(error: unknown): SerializedError {

@@ -22,7 +22,8 @@ async function serve(): Promise<void> {
     try {
       if (model === undefined) throw new Error('scoring worker asked to score before loading a model');
       const { outputs, rejections } = await (await model).score(request.columns, request.rowCount);
-      reply({ kind: 'scored', id: request.id, outputs, rejections }, [outputs.buffer as ArrayBuffer]);
+      const spentColumns = Object.values(request.columns).map((column) => column.buffer as ArrayBuffer);
+      reply({ kind: 'scored', id: request.id, outputs, rejections, spentColumns }, [outputs.buffer as ArrayBuffer, ...spentColumns]);
     } catch (error) {
       reply({ kind: 'score-failed', id: request.id, error: serializeError(error) });
     }

@@ -92,6 +92,21 @@ describe.each(['main', 'worker'] as const)('TfjsModelRuntime scoring on the %s t
     model.dispose();
   });
 
+  it('scores chunk after chunk, of other sizes and some at once, each as if alone (reused input buffers)', async () => {
+    const model = await runtime.load(await writePackage(MANIFEST, 4, 2));
+    const chunk = (rows: number, seed: number) => ({
+      a: Float64Array.from({ length: rows }, (_, i) => ((i * seed) % 17) / 3),
+      b: Float32Array.from({ length: rows }, (_, i) => (i + seed) % 5),
+      c: Int32Array.from({ length: rows }, (_, i) => (i + seed) % 2),
+    });
+    const large = chunk(1_000, 3);
+    const small = chunk(300, 7);
+    const alone = [(await model.score(large, 1_000)).outputs, (await model.score(small, 300)).outputs];
+    const together = await Promise.all([model.score(large, 1_000), model.score(small, 300), model.score(large, 1_000)]);
+    expect(together.map((result) => result.outputs)).toEqual([alone[0], alone[1], alone[0]]);
+    model.dispose();
+  });
+
   it('refuses a model whose input width differs from the manifest, naming both', async () => {
     const dir = await writePackage(MANIFEST, 5, 2);
     await expect(runtime.load(dir)).rejects.toThrow(ModelMismatchError);

@@ -73,6 +73,22 @@ export class ScoringThread {
 
 }
 
+/** Copies a column's first rowCount values into `buffer` when it is large enough, else into a new one. */
+function compactCopy(values: FeatureColumn, rowCount: number, buffer: ArrayBuffer | undefined): FeatureColumn {
+  const target = buffer !== undefined && buffer.byteLength >= rowCount * values.BYTES_PER_ELEMENT ? buffer : new ArrayBuffer(rowCount * values.BYTES_PER_ELEMENT);
+  if (values instanceof Int32Array) return copyInto(new Int32Array(target, 0, rowCount), values);
+  if (values instanceof Float32Array) return copyInto(new Float32Array(target, 0, rowCount), values);
+  return copyInto(new Float64Array(target, 0, rowCount), values);
+}
+
+function copyInto<T extends FeatureColumn>(copy: T, values: T): T {
+  copy.set(values.subarray(0, copy.length) as never);
+  return copy;
+}
+
+/** Buffers kept per column: one per chunk in flight is enough. */
+const SPENT_BUFFERS_KEPT = 4;
+
 interface PendingScore {
   readonly rowCount: number;
   resolve(result: ScoreResult): void;
@@ -85,6 +101,8 @@ interface PendingScore {
  */
 export class WorkerLoadedModel implements LoadedModel {
   private readonly pending = new Map<number, PendingScore>();
+  /** Column buffers the worker handed back, by position in the request: reused for later copies (less GC). */
+  private readonly spentBuffers: ArrayBuffer[][] = [];
   private nextId = 0;
   private failure: Error | null = null;
 
@@ -106,11 +124,11 @@ export class WorkerLoadedModel implements LoadedModel {
     // buffer: each goes as a compact copy whose buffer is handed over, not cloned again.
     const copies: Record<string, FeatureColumn> = {};
     const transfer: ArrayBuffer[] = [];
-    for (const [name, values] of Object.entries(columns)) {
-      const copy = values.slice(0, rowCount);
+    Object.entries(columns).forEach(([name, values], index) => {
+      const copy = compactCopy(values, rowCount, this.spentBuffers[index]?.pop());
       copies[name] = copy;
       transfer.push(copy.buffer as ArrayBuffer);
-    }
+    });
     const id = this.nextId++;
     return new Promise<ScoreResult>((resolve, reject) => {
       this.pending.set(id, { rowCount, resolve, reject });
@@ -130,7 +148,13 @@ export class WorkerLoadedModel implements LoadedModel {
     const waiting = this.pending.get(reply.id);
     if (waiting === undefined) return;
     this.pending.delete(reply.id);
-    if (reply.kind === 'scored') waiting.resolve({ outputs: reply.outputs, rowCount: waiting.rowCount, rejections: reply.rejections });
+    if (reply.kind === 'scored') {
+      reply.spentColumns.forEach((buffer, index) => {
+        const kept = (this.spentBuffers[index] ??= []);
+        if (kept.length < SPENT_BUFFERS_KEPT) kept.push(buffer);
+      });
+      waiting.resolve({ outputs: reply.outputs, rowCount: waiting.rowCount, rejections: reply.rejections });
+    }
     else waiting.reject(deserializeError(reply.error));
   }
 
