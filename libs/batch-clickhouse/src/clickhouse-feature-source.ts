@@ -28,21 +28,22 @@ export class ClickHouseFeatureSource implements FeatureSource {
   async snapshot(deployment: Deployment, manifest: ModelManifest, now: number): Promise<SourceSnapshot> {
     const dataCutoff = await this.resolveCutoff(deployment, now);
     const shardCount = await this.shardCount(deployment, dataCutoff);
-    let rows = 0;
-    let baseRows: number | undefined = 0;
-    let eventRows: number | undefined = 0;
+    const total = { rows: 0, baseRows: 0, eventRows: 0 };
+    // Every shard's count has the same columns: base and event rows for an unfiltered snapshot only.
+    let sidesCounted = false;
     for (let index = 0; index < shardCount; index++) {
       const [count] = await this.engine.queryRows<{ rows: string; base_rows?: string; event_rows?: string }>(
         sourceCountQuery(deployment, manifest, this.engine.database, dataCutoff, { index, count: shardCount }),
         `count the source of model ${deployment.model} (shard ${index + 1} of ${shardCount})`,
       );
-      rows += Number(count?.rows ?? 0);
-      baseRows = count?.base_rows === undefined || baseRows === undefined ? undefined : baseRows + Number(count.base_rows);
-      eventRows = count?.event_rows === undefined || eventRows === undefined ? undefined : eventRows + Number(count.event_rows);
+      total.rows += Number(count?.rows ?? 0);
+      sidesCounted = count?.base_rows !== undefined;
+      total.baseRows += Number(count?.base_rows ?? 0);
+      total.eventRows += Number(count?.event_rows ?? 0);
     }
-    const readPlan = readPlanOf(deployment, { rows, ...(baseRows === undefined ? {} : { baseRows }), ...(eventRows === undefined ? {} : { eventRows }) });
+    const readPlan = readPlanOf(deployment, sidesCounted ? total : { rows: total.rows });
     // Shards bound the memory of a sort; rows read as they are stream in one query.
-    return { dataCutoff, rowCount: rows, shardCount: readPlan === 'base-rows' ? 1 : shardCount, readPlan };
+    return { dataCutoff, rowCount: total.rows, shardCount: readPlan === 'base-rows' ? 1 : shardCount, readPlan };
   }
 
   async *read(deployment: Deployment, manifest: ModelManifest, snapshot: SourceSnapshot): AsyncGenerator<SourceChunk> {
