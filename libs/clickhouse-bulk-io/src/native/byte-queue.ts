@@ -56,18 +56,11 @@ export class ByteQueue {
 
   /** LEB128 unsigned varint, as ClickHouse writes lengths and counts; undefined if not all bytes are here. */
   tryReadVarUInt(): number | undefined {
-    let value = 0;
-    let multiplier = 1;
-    for (let i = 0; i < 10 && this.position + i < this.buffer.length; i++) {
-      const byte = this.buffer[this.position + i]!;
-      value += (byte & 0x7f) * multiplier;
-      if (byte < 0x80) {
-        this.position += i + 1;
-        return value;
-      }
-      multiplier *= 128;
-    }
-    return undefined;
+    const cursor = { position: this.position };
+    const value = readVarUIntAt(this.buffer, cursor);
+    if (value < 0) return undefined;
+    this.position = cursor.position;
+    return value;
   }
 
   async readVarUInt(): Promise<number> {
@@ -85,11 +78,41 @@ export class ByteQueue {
     return this.take(n);
   }
 
+  /**
+   * Hands the buffered bytes to `scan` in place, from the first unread one; `scan` returns the
+   * index after the last byte it consumed. For values many and small: no view per value.
+   */
+  consumeBuffered(scan: (bytes: Uint8Array, start: number) => number): void {
+    const end = scan(this.buffer, this.position);
+    if (end < this.position || end > this.buffer.length) throw new RangeError(`consumed up to ${end}, outside the buffered bytes`);
+    this.position = end;
+  }
+
   /** Everything left, for error messages. */
   async drain(limitBytes: number): Promise<Uint8Array> {
     await this.fill(limitBytes);
     return this.take(Math.min(this.available, limitBytes));
   }
+}
+
+/**
+ * The LEB128 varint at `cursor.position`, moving the cursor past it; -1 (cursor unmoved) when
+ * `bytes` ends inside it. A cursor rather than a result object: parsers call this per value.
+ */
+export function readVarUIntAt(bytes: Uint8Array, cursor: { position: number }): number {
+  let value = 0;
+  let multiplier = 1;
+  const start = cursor.position;
+  for (let index = start; index < start + 10 && index < bytes.length; index++) {
+    const byte = bytes[index]!;
+    value += (byte & 0x7f) * multiplier;
+    if (byte < 0x80) {
+      cursor.position = index + 1;
+      return value;
+    }
+    multiplier *= 128;
+  }
+  return -1;
 }
 
 export function varUIntLength(value: number): number {

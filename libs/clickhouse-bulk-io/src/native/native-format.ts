@@ -12,7 +12,7 @@ import {
   repeatedValueOf,
   type StringColumn,
 } from '@platform/columnar';
-import { ByteQueue, varUIntLength, writeVarUInt } from './byte-queue';
+import { ByteQueue, readVarUIntAt, varUIntLength, writeVarUInt } from './byte-queue';
 
 /**
  * ClickHouse's Native format over HTTP, as 18.16 and current servers write it when the client
@@ -33,29 +33,77 @@ export class NativeStreamServerError extends Error {
 const textDecoder = new TextDecoder();
 const ERROR_PREFIX = new TextEncoder().encode('Code: ');
 
+/** Ids and names are short: up to this length a byte loop beats a subarray view and a native copy per value. */
+const SHORT_VALUE_BYTES = 64;
+
 async function readString(queue: ByteQueue): Promise<string> {
   const length = await queue.readVarUInt();
   return textDecoder.decode(await queue.readBytes(length));
 }
 
-async function readStringColumn(queue: ByteQueue, rowCount: number): Promise<StringColumn> {
-  const offsets = new Int32Array(rowCount + 1);
-  let bytes = new Uint8Array(Math.max(64, rowCount * 16));
-  let total = 0;
-  for (let row = 0; row < rowCount; row++) {
-    let length = queue.tryReadVarUInt();
-    if (length === undefined) length = await queue.readVarUInt();
-    const value = queue.available >= length ? queue.take(length) : await queue.readBytes(length);
-    if (total + length > bytes.length) {
-      const grown = new Uint8Array(Math.max(bytes.length * 2, total + length));
-      grown.set(bytes.subarray(0, total));
-      bytes = grown;
-    }
-    bytes.set(value, total);
-    total += length;
-    offsets[row + 1] = total;
+/** A String column's values gathered into one byte buffer and their end offsets. */
+class StringColumnBuilder {
+  private readonly offsets: Int32Array;
+  private bytes: Uint8Array;
+  private row = 0;
+  private readonly cursor = { position: 0 };
+
+  constructor(private readonly rowCount: number) {
+    this.offsets = new Int32Array(rowCount + 1);
+    this.bytes = new Uint8Array(Math.max(64, rowCount * 16));
   }
-  return { kind: 'string', offsets, bytes: bytes.subarray(0, total) };
+
+  get complete(): boolean {
+    return this.row === this.rowCount;
+  }
+
+  /** Takes every whole value (varint length, then bytes) `source` holds from `start`; returns the index after them. */
+  takeWholeValues(source: Uint8Array, start: number): number {
+    const cursor = this.cursor;
+    cursor.position = start;
+    while (this.row < this.rowCount) {
+      const valueStart = cursor.position;
+      const length = readVarUIntAt(source, cursor);
+      if (length < 0 || cursor.position + length > source.length) {
+        cursor.position = valueStart;
+        break;
+      }
+      this.append(source, cursor.position, length);
+      cursor.position += length;
+    }
+    return cursor.position;
+  }
+
+  append(source: Uint8Array, start: number, length: number): void {
+    const total = this.offsets[this.row]!;
+    if (total + length > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.bytes.length * 2, total + length));
+      grown.set(this.bytes.subarray(0, total));
+      this.bytes = grown;
+    }
+    if (length <= SHORT_VALUE_BYTES) {
+      const bytes = this.bytes;
+      for (let index = 0; index < length; index++) bytes[total + index] = source[start + index]!;
+    } else {
+      this.bytes.set(source.subarray(start, start + length), total);
+    }
+    this.offsets[++this.row] = total + length;
+  }
+
+  build(): StringColumn {
+    return { kind: 'string', offsets: this.offsets, bytes: this.bytes.subarray(0, this.offsets[this.rowCount]) };
+  }
+}
+
+async function readStringColumn(queue: ByteQueue, rowCount: number): Promise<StringColumn> {
+  const builder = new StringColumnBuilder(rowCount);
+  for (;;) {
+    queue.consumeBuffered((bytes, start) => builder.takeWholeValues(bytes, start));
+    if (builder.complete) return builder.build();
+    // The next value runs past the bytes received so far.
+    const length = await queue.readVarUInt();
+    builder.append(await queue.readBytes(length), 0, length);
+  }
 }
 
 /** An Array column: cumulative end offsets as UInt64, then the nested column of all values. */
@@ -144,7 +192,6 @@ function encodeStringColumn(column: StringColumn, first: number, end: number): U
     const start = column.offsets[row]!;
     const stop = column.offsets[row + 1]!;
     position = writeVarUInt(out, position, stop - start);
-    // Ids and names are short: a byte loop beats a subarray view and a native copy per value.
     if (stop - start <= SHORT_VALUE_BYTES) {
       for (let index = start; index < stop; index++) out[position++] = bytes[index]!;
     } else {
@@ -154,8 +201,6 @@ function encodeStringColumn(column: StringColumn, first: number, end: number): U
   }
   return out;
 }
-
-const SHORT_VALUE_BYTES = 64;
 
 function encodeListColumn(values: ListColumn, rowCount: number): Uint8Array[] {
   // UInt64 end offsets as little-endian 32-bit halves (offsets fit in 31 bits): no BigInt per row.
