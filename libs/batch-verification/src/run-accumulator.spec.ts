@@ -114,6 +114,19 @@ describe('RunAccumulator', () => {
     expect(overflow).toEqual({ count: 6, outputMeans: { churn_probability: 0.5 } });
   });
 
+  it('counts every one of many segments exactly, across chunks, as the lookup table grows', () => {
+    const accumulator = new RunAccumulator(manifest, { reference: null, segmentColumns: ['city'] });
+    const cities = Array.from({ length: 3000 }, (_, index) => `city-${(index * 7) % 1000}`);
+    for (let chunk = 0; chunk < 3; chunk++) {
+      const rows = cities.slice(chunk * 1000, (chunk + 1) * 1000);
+      accumulator.observeScored({ rowCount: rows.length, outputs: new Float32Array(rows.length).fill(0.5), segments: { city: stringColumn(rows) } });
+    }
+    const { groups, overflow } = accumulator.observations().segments;
+    expect(overflow).toBeNull();
+    expect(groups).toHaveLength(1000);
+    expect(groups.every((group) => group.count === 3)).toBe(true);
+  });
+
   it('counts rows read, scored and rejected separately, rejects by reason', () => {
     const accumulator = new RunAccumulator(manifest, { reference: null });
     accumulator.observeSource({ rowCount: 4, features: { tenure: new Float32Array(4), plan: new Int32Array(4) } });

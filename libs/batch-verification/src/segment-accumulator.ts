@@ -31,10 +31,10 @@ interface SegmentTotals {
   readonly finiteCounts: Float64Array;
 }
 
-/** Reads one column's rows: a hash and a comparison per row, the value itself only for a segment's first row. */
+/** Reads one column: its rows' hashes in one pass, then a comparison per row, the value itself only for a segment's first row. */
 interface SegmentReader {
-  /** Mixes the row's value into a running 32-bit FNV-1a hash. */
-  hash(row: number, hash: number): number;
+  /** Mixes each row's value into its running 32-bit FNV-1a hash. */
+  mixHashes(hashes: Int32Array, rowCount: number): void;
   /** Whether the row's value is `part`, a part this reader made. */
   matches(row: number, part: KeyPart): boolean;
   part(row: number): KeyPart;
@@ -44,12 +44,47 @@ interface SegmentReader {
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
+/**
+ * Slots of segments by the hash of their key, in open addressing: finding a row's segment costs a
+ * probe of two typed arrays, not a Map lookup. Distinct keys sharing a hash take successive slots.
+ */
+class SegmentSlots {
+  hashes = new Int32Array(64);
+  /** Index of the segment in a slot plus one; 0 for an empty slot. */
+  segments = new Int32Array(64);
+  private count = 0;
+
+  add(hash: number, segment: number): void {
+    // At most half full, so a probe soon ends on an empty slot.
+    if (2 * (this.count + 1) > this.segments.length) this.grow();
+    this.place(hash, segment);
+    this.count++;
+  }
+
+  private place(hash: number, segment: number): void {
+    const mask = this.segments.length - 1;
+    let slot = hash & mask;
+    while (this.segments[slot] !== 0) slot = (slot + 1) & mask;
+    this.hashes[slot] = hash;
+    this.segments[slot] = segment + 1;
+  }
+
+  private grow(): void {
+    const { hashes, segments } = this;
+    this.hashes = new Int32Array(2 * segments.length);
+    this.segments = new Int32Array(2 * segments.length);
+    segments.forEach((occupant, slot) => {
+      if (occupant !== 0) this.place(hashes[slot]!, occupant - 1);
+    });
+  }
+}
+
 /** Row count and mean score per segment: the cold-start aggregates and the slice view. */
 export class SegmentAccumulator {
-  /** Segments by the hash of their key; a list, since distinct keys may share a hash. */
-  private readonly groups = new Map<number, SegmentTotals[]>();
-  private groupCount = 0;
+  private readonly segments: SegmentTotals[] = [];
+  private readonly slots = new SegmentSlots();
   private overflow: SegmentTotals | null = null;
+  private hashes = new Int32Array(0);
 
   constructor(
     private readonly columns: readonly string[],
@@ -60,9 +95,11 @@ export class SegmentAccumulator {
   /** `segments` in the order of the columns; `outputs` row-major, one value per output per row. */
   observe(segments: readonly SegmentColumn[], outputs: Float32Array, rowCount: number): void {
     const readers = segments.map(segmentReader);
+    const hashes = this.hashesOf(readers, rowCount);
     const width = this.outputNames.length;
     for (let row = 0; row < rowCount; row++) {
-      const totals = this.totalsOf(readers, row);
+      const hash = hashes[row]!;
+      const totals = this.segmentOf(readers, row, hash) ?? this.newSegment(readers, row, hash);
       totals.count++;
       for (let output = 0; output < width; output++) {
         const value = outputs[row * width + output]!;
@@ -75,22 +112,34 @@ export class SegmentAccumulator {
 
   summarize(): SegmentsSummary {
     // Sorted by value, so a report does not depend on which rows came first.
-    const groups = [...this.groups.values()]
-      .flat()
-      .sort((a, b) => compareTuples(a.values, b.values))
-      .map((totals) => this.aggregate(totals));
+    const groups = [...this.segments].sort((a, b) => compareTuples(a.values, b.values)).map((totals) => this.aggregate(totals));
     const overflow = this.overflow === null ? null : { count: this.overflow.count, outputMeans: this.outputMeans(this.overflow) };
     return { columns: [...this.columns], groups, overflow };
   }
 
-  private totalsOf(readers: readonly SegmentReader[], row: number): SegmentTotals {
-    let hash = FNV_OFFSET;
-    for (const reader of readers) hash = reader.hash(row, hash);
-    let sameHash = this.groups.get(hash);
-    if (sameHash !== undefined) {
-      for (const totals of sameHash) if (rowMatches(readers, row, totals.parts)) return totals;
+  /** Each row's key hash, column by column: one tight loop per column rather than a call per row and column. */
+  private hashesOf(readers: readonly SegmentReader[], rowCount: number): Int32Array {
+    if (this.hashes.length < rowCount) this.hashes = new Int32Array(rowCount);
+    const hashes = this.hashes;
+    hashes.fill(FNV_OFFSET, 0, rowCount);
+    for (const reader of readers) reader.mixHashes(hashes, rowCount);
+    return hashes;
+  }
+
+  /** The segment of the row, if seen before. */
+  private segmentOf(readers: readonly SegmentReader[], row: number, hash: number): SegmentTotals | undefined {
+    const { hashes, segments } = this.slots;
+    const mask = segments.length - 1;
+    for (let slot = hash & mask; segments[slot] !== 0; slot = (slot + 1) & mask) {
+      const totals = this.segments[segments[slot]! - 1]!;
+      if (hashes[slot] === hash && rowMatches(readers, row, totals.parts)) return totals;
     }
-    if (this.groupCount >= this.maxSegments) {
+    return undefined;
+  }
+
+  /** A segment first seen on `row`, or the overflow once the cap is reached. */
+  private newSegment(readers: readonly SegmentReader[], row: number, hash: number): SegmentTotals {
+    if (this.segments.length >= this.maxSegments) {
       this.overflow ??= this.newTotals([], []);
       return this.overflow;
     }
@@ -98,9 +147,8 @@ export class SegmentAccumulator {
       readers.map((reader) => reader.part(row)),
       readers.map((reader) => reader.value(row)),
     );
-    if (sameHash === undefined) this.groups.set(hash, (sameHash = []));
-    sameHash.push(totals);
-    this.groupCount++;
+    this.slots.add(hash, this.segments.length);
+    this.segments.push(totals);
     return totals;
   }
 
@@ -133,7 +181,9 @@ function rowMatches(readers: readonly SegmentReader[], row: number, parts: reado
 function segmentReader(column: SegmentColumn): SegmentReader {
   if (column instanceof Int32Array) {
     return {
-      hash: (row, hash) => Math.imul(hash ^ column[row]!, FNV_PRIME),
+      mixHashes: (hashes, rowCount) => {
+        for (let row = 0; row < rowCount; row++) hashes[row] = Math.imul(hashes[row]! ^ column[row]!, FNV_PRIME);
+      },
       matches: (row, part) => part === column[row],
       part: (row) => column[row]!,
       value: (row) => column[row]!,
@@ -141,10 +191,13 @@ function segmentReader(column: SegmentColumn): SegmentReader {
   }
   if ('kind' in column) return bytesReader(column);
   return {
-    hash: (row, hash) => {
-      const value = column[row]!;
-      for (let index = 0; index < value.length; index++) hash = Math.imul(hash ^ value.charCodeAt(index), FNV_PRIME);
-      return Math.imul(hash ^ value.length, FNV_PRIME);
+    mixHashes: (hashes, rowCount) => {
+      for (let row = 0; row < rowCount; row++) {
+        const value = column[row]!;
+        let hash = hashes[row]!;
+        for (let index = 0; index < value.length; index++) hash = Math.imul(hash ^ value.charCodeAt(index), FNV_PRIME);
+        hashes[row] = Math.imul(hash ^ value.length, FNV_PRIME);
+      }
     },
     matches: (row, part) => part === column[row],
     part: (row) => column[row]!,
@@ -156,11 +209,14 @@ function segmentReader(column: SegmentColumn): SegmentReader {
 function bytesReader(column: StringColumn): SegmentReader {
   const { bytes, offsets } = column;
   return {
-    hash: (row, hash) => {
-      const end = offsets[row + 1]!;
-      for (let index = offsets[row]!; index < end; index++) hash = Math.imul(hash ^ bytes[index]!, FNV_PRIME);
-      // The length ends the value, so ('ab', 'c') and ('a', 'bc') hash apart.
-      return Math.imul(hash ^ (end - offsets[row]!), FNV_PRIME);
+    mixHashes: (hashes, rowCount) => {
+      for (let row = 0; row < rowCount; row++) {
+        const end = offsets[row + 1]!;
+        let hash = hashes[row]!;
+        for (let index = offsets[row]!; index < end; index++) hash = Math.imul(hash ^ bytes[index]!, FNV_PRIME);
+        // The length ends the value, so ('ab', 'c') and ('a', 'bc') hash apart.
+        hashes[row] = Math.imul(hash ^ (end - offsets[row]!), FNV_PRIME);
+      }
     },
     matches: (row, part) => {
       const start = offsets[row]!;
