@@ -6,22 +6,23 @@ import {
   type NumericFeature,
 } from '@platform/model-package';
 import { QuantileHistogram } from './quantile-histogram';
+import { type SamplePlacements } from './reservoir-sample';
 import { VerificationInputError } from './verification-errors';
 import { type FeatureDistribution } from './verification-report';
 
 /** The PSI histogram of one key feature, fed column chunk by column chunk. */
 export interface FeatureAccumulator {
-  observeColumn(column: FeatureColumn, rowCount: number): void;
+  /** The placements say which of the chunk's rows the run's sample keeps. */
+  observeColumn(column: FeatureColumn, rowCount: number, placements: SamplePlacements): void;
   summarize(psiBins: number): FeatureDistribution;
 }
 
 export function createFeatureAccumulator(
   feature: ModelFeature,
   referenceEdges: readonly number[] | null,
-  seed: number,
 ): FeatureAccumulator {
   return feature.type === 'numeric'
-    ? new NumericFeatureAccumulator(feature, referenceEdges, seed)
+    ? new NumericFeatureAccumulator(feature, referenceEdges)
     : new CategoricalFeatureAccumulator(feature);
 }
 
@@ -32,18 +33,17 @@ class NumericFeatureAccumulator implements FeatureAccumulator {
   constructor(
     private readonly feature: NumericFeature,
     referenceEdges: readonly number[] | null,
-    seed: number,
   ) {
-    this.histogram = new QuantileHistogram(referenceEdges, seed);
+    this.histogram = new QuantileHistogram(referenceEdges);
   }
 
-  observeColumn(column: FeatureColumn, rowCount: number): void {
+  observeColumn(column: FeatureColumn, rowCount: number, placements: SamplePlacements): void {
     if (column instanceof Int32Array) {
       throw new VerificationInputError(
         `feature ${this.feature.name} is numeric: expected Float32Array or Float64Array, got Int32Array`,
       );
     }
-    for (let row = 0; row < rowCount; row++) this.histogram.observe(column[row]!);
+    this.histogram.observeColumn(column, rowCount, placements);
   }
 
   summarize(psiBins: number): FeatureDistribution {

@@ -1,6 +1,7 @@
 import { type ModelOutput } from '@platform/model-package';
 import { QuantileHistogram } from './quantile-histogram';
 import { RangeHistogram } from './range-histogram';
+import { type SamplePlacements } from './reservoir-sample';
 import { type OutputSummary } from './verification-report';
 
 /** Everything the report says about one output, gathered one value at a time in fixed memory. */
@@ -19,21 +20,24 @@ export class OutputAccumulator {
   constructor(
     private readonly output: ModelOutput,
     referenceEdges: readonly number[] | null,
-    seed: number,
   ) {
     this.histogram = new RangeHistogram(output.min, output.max);
-    this.psiHistogram = new QuantileHistogram(referenceEdges, seed);
+    this.psiHistogram = new QuantileHistogram(referenceEdges);
   }
 
-  observe(value: number): void {
-    this.count++;
-    this.psiHistogram.observe(value);
-    if (Number.isNaN(value)) {
-      this.nanCount++;
-    } else if (!Number.isFinite(value)) {
-      this.infiniteCount++;
-    } else {
-      this.observeFinite(value);
+  /** The output's first `count` values of a chunk; the placements say which of them the run's sample keeps. */
+  observeColumn(values: Float32Array, count: number, placements: SamplePlacements): void {
+    this.count += count;
+    this.psiHistogram.observeColumn(values, count, placements);
+    for (let index = 0; index < count; index++) {
+      const value = values[index]!;
+      if (Number.isNaN(value)) {
+        this.nanCount++;
+      } else if (!Number.isFinite(value)) {
+        this.infiniteCount++;
+      } else {
+        this.observeFinite(value);
+      }
     }
   }
 

@@ -1,6 +1,6 @@
 import { BinEdges, QuantileHistogram, quantileEdges } from './quantile-histogram';
 import { RangeHistogram } from './range-histogram';
-import { RESERVOIR_CAPACITY, ReservoirSample } from './reservoir-sample';
+import { RESERVOIR_CAPACITY, ReservoirRows, SampledValues } from './reservoir-sample';
 import { SeededRandom } from '@platform/domain';
 
 describe('quantileEdges', () => {
@@ -40,13 +40,25 @@ describe('BinEdges', () => {
   });
 });
 
-describe('ReservoirSample', () => {
-  it('keeps a fixed number of values however long the stream, uniformly drawn', () => {
-    const sample = new ReservoirSample(1);
+/** The sample of a stream of `streamLength` rows whose value is their position, placed in chunks of `chunkRows`. */
+function sampledPositions(sampler: ReservoirRows, streamLength: number, chunkRows = 1_000): Float64Array {
+  const sample = new SampledValues(sampler.capacity);
+  for (let first = 0; first < streamLength; first += chunkRows) {
+    const rowCount = Math.min(chunkRows, streamLength - first);
+    sample.take(
+      Float64Array.from({ length: rowCount }, (_, row) => first + row),
+      sampler.place(rowCount),
+    );
+  }
+  return sample.sortedFinite();
+}
+
+describe('ReservoirRows', () => {
+  it('keeps a fixed number of rows however long the stream, uniformly drawn', () => {
+    const sampler = new ReservoirRows(1);
     const streamLength = 20 * RESERVOIR_CAPACITY;
-    for (let value = 0; value < streamLength; value++) sample.offer(value);
-    expect(sample.size).toBe(RESERVOIR_CAPACITY);
-    const sorted = sample.sorted();
+    const sorted = sampledPositions(sampler, streamLength, 65_536);
+    expect(sampler.size).toBe(RESERVOIR_CAPACITY);
     expect(sorted).toHaveLength(RESERVOIR_CAPACITY);
     expect(Math.abs(sorted[RESERVOIR_CAPACITY / 2]! - streamLength / 2)).toBeLessThan(streamLength / 50);
   });
@@ -57,48 +69,64 @@ describe('ReservoirSample', () => {
     const seeds = 4_000;
     const keptAt = new Array<number>(streamLength).fill(0);
     for (let seed = 1; seed <= seeds; seed++) {
-      const sample = new ReservoirSample(seed, capacity);
-      for (let value = 0; value < streamLength; value++) sample.offer(value);
-      for (const kept of sample.sorted()) keptAt[kept]! += 1;
+      for (const kept of sampledPositions(new ReservoirRows(seed, capacity), streamLength, 7)) keptAt[kept]! += 1;
     }
-    // Expected 320 per position (sd about 17): the first values, the fill, and the last are no exception.
+    // Expected 320 per position (sd about 17): the first rows, the fill, and the last are no exception.
     const expected = (seeds * capacity) / streamLength;
     for (const count of keptAt) expect(Math.abs(count - expected)).toBeLessThan(expected / 4);
     expect(keptAt.reduce((sum, count) => sum + count, 0)).toBe(seeds * capacity);
   });
 
-  it('depends on the seed only', () => {
-    const draw = (seed: number): number[] => {
-      const sample = new ReservoirSample(seed, 8);
-      for (let value = 0; value < 1_000; value++) sample.offer(value);
-      return Array.from(sample.sorted());
-    };
-    expect(draw(3)).toEqual(draw(3));
-    expect(draw(3)).not.toEqual(draw(4));
+  it('depends on the seed and the row count only, not on the chunking', () => {
+    const draw = (seed: number, chunkRows: number): number[] => Array.from(sampledPositions(new ReservoirRows(seed, 8), 1_000, chunkRows));
+    expect(draw(3, 1)).toEqual(draw(3, 1_000));
+    expect(draw(3, 7)).toEqual(draw(3, 1_000));
+    expect(draw(3, 1_000)).not.toEqual(draw(4, 1_000));
+  });
+
+  it('leaves values that are not finite out of the sorted sample', () => {
+    const sample = new SampledValues(4);
+    sample.take(Float64Array.of(2, NaN, -Infinity, 1), new ReservoirRows(1, 4).place(4));
+    expect(Array.from(sample.sortedFinite())).toEqual([1, 2]);
   });
 });
 
 describe('QuantileHistogram', () => {
+  /** Observes `values` in chunks of 1,000 rows, the sample placed as a run places it. */
+  function observe(histogram: QuantileHistogram, values: Float64Array): void {
+    const sampler = new ReservoirRows(1);
+    for (let first = 0; first < values.length; first += 1_000) {
+      const chunk = values.subarray(first, first + 1_000);
+      histogram.observeColumn(chunk, chunk.length, sampler.place(chunk.length));
+    }
+  }
+
   it('counts on the reference edges and keeps non-finite values in the last bin', () => {
-    const histogram = new QuantileHistogram([0, 10], 1);
-    for (const value of [-1, 0, 5, 10, 11, NaN, Infinity]) histogram.observe(value);
+    const histogram = new QuantileHistogram([0, 10]);
+    observe(histogram, Float64Array.of(-1, 0, 5, 10, 11, NaN, Infinity));
     expect(histogram.summarize(4).onReferenceEdges).toEqual({ edges: [0, 10], counts: [1, 2, 2, 2] });
   });
 
   it('derives the next edges from its sample, scaled to every value seen', () => {
-    const histogram = new QuantileHistogram(null, 1);
+    const histogram = new QuantileHistogram(null);
     const generator = new SeededRandom(9);
-  const random = (): number => generator.next();
-    for (let row = 0; row < 100_000; row++) histogram.observe(row % 50 === 0 ? NaN : random());
+    observe(histogram, Float64Array.from({ length: 100_000 }, (_, row) => (row % 50 === 0 ? NaN : generator.next())));
     const { onReferenceEdges, nextReference } = histogram.summarize(4);
     expect(onReferenceEdges).toBeNull();
-    expect(histogram.sampleSize).toBe(RESERVOIR_CAPACITY);
     expect(nextReference.edges).toHaveLength(3);
     nextReference.edges.forEach((edge, index) => expect(edge).toBeCloseTo((index + 1) / 4, 1));
     const valueBins = nextReference.counts.slice(0, -1);
     expect(valueBins.reduce((sum, count) => sum + count, 0)).toBeCloseTo(98_000, 6);
     valueBins.forEach((count) => expect(count).toBeCloseTo(24_500, -2));
     expect(nextReference.counts.at(-1)).toBe(2_000);
+  });
+
+  it('puts every finite value in one bin when no sampled row holds one', () => {
+    const histogram = new QuantileHistogram(null);
+    const values = new Float64Array(100_000).fill(NaN);
+    values[99_999] = 1; // past the fill; seed 1 places no replacement on it
+    observe(histogram, values);
+    expect(histogram.summarize(4).nextReference).toEqual({ edges: [], counts: [1, 99_999] });
   });
 });
 

@@ -1,4 +1,4 @@
-import { ReservoirSample } from './reservoir-sample';
+import { type SamplePlacements, SampledValues } from './reservoir-sample';
 import { type BinCounts, type QuantileBins } from './verification-report';
 
 /**
@@ -74,33 +74,40 @@ interface ReferenceBinning {
  * counts) the next run will be counted on. Memory is fixed: the sample and one count per bin.
  */
 export class QuantileHistogram {
-  private readonly sample: ReservoirSample;
+  private readonly sample = new SampledValues();
   private readonly reference: ReferenceBinning | null;
   private finiteCount = 0;
   private nonFiniteCount = 0;
 
-  constructor(referenceEdges: readonly number[] | null, seed: number) {
-    this.sample = new ReservoirSample(seed);
+  constructor(referenceEdges: readonly number[] | null) {
     this.reference =
       referenceEdges === null
         ? null
         : { edges: new BinEdges(referenceEdges), counts: new Float64Array(referenceEdges.length + 2) };
   }
 
-  /** Values the sample holds (at most its fixed capacity). */
-  get sampleSize(): number {
-    return this.sample.size;
-  }
-
-  observe(value: number): void {
-    if (!Number.isFinite(value)) {
-      this.nonFiniteCount++;
-      if (this.reference !== null) this.reference.counts[this.reference.counts.length - 1]! += 1;
-      return;
+  /** The first `count` values of a chunk; the placements say which of them the run's sample keeps. */
+  observeColumn(values: ArrayLike<number>, count: number, placements: SamplePlacements): void {
+    this.sample.take(values, placements);
+    const reference = this.reference;
+    let finite = 0;
+    if (reference === null) {
+      for (let index = 0; index < count; index++) if (Number.isFinite(values[index])) finite++;
+    } else {
+      const { edges, counts } = reference;
+      const nonFiniteBin = counts.length - 1;
+      for (let index = 0; index < count; index++) {
+        const value = values[index]!;
+        if (Number.isFinite(value)) {
+          finite++;
+          counts[edges.binOf(value)]! += 1;
+        } else {
+          counts[nonFiniteBin]! += 1;
+        }
+      }
     }
-    this.finiteCount++;
-    this.sample.offer(value);
-    if (this.reference !== null) this.reference.counts[this.reference.edges.binOf(value)]! += 1;
+    this.finiteCount += finite;
+    this.nonFiniteCount += count - finite;
   }
 
   summarize(bins: number): QuantileBins {
@@ -112,13 +119,15 @@ export class QuantileHistogram {
   }
 
   private nextReference(bins: number): BinCounts {
-    const sorted = this.sample.sorted();
+    const sorted = this.sample.sortedFinite();
     const edges = quantileEdges(sorted, bins);
     const binEdges = new BinEdges(edges);
     const sampleCounts = new Array<number>(edges.length + 1).fill(0);
     for (const value of sorted) sampleCounts[binEdges.binOf(value)]! += 1;
     // The sample stands for every finite value seen; scaling it keeps the non-finite bin's true weight.
-    const scale = sorted.length === 0 ? 0 : this.finiteCount / sorted.length;
-    return { edges, counts: [...sampleCounts.map((sampled) => sampled * scale), this.nonFiniteCount] };
+    // Should no sampled row hold a finite value, the one bin left holds them all.
+    const scale = this.finiteCount / sorted.length;
+    const valueCounts = sorted.length === 0 ? [this.finiteCount] : sampleCounts.map((sampled) => sampled * scale);
+    return { edges, counts: [...valueCounts, this.nonFiniteCount] };
   }
 }

@@ -6,58 +6,103 @@ import { SeededRandom } from '@platform/domain';
  */
 export const RESERVOIR_CAPACITY = 16_384;
 
+/** Where a chunk's sampled rows go: row `rows[i]` of the chunk replaces slot `slots[i]` of the sample, in order. */
+export interface SamplePlacements {
+  readonly count: number;
+  readonly rows: Int32Array;
+  readonly slots: Int32Array;
+}
+
 /**
- * A uniform random sample of fixed size over a stream of any length (Li's algorithm L). Once full,
- * it draws how many values to skip before the next replacement, so a value costs a comparison, not
- * a random draw (Vitter's algorithm R drew one per value, a few percent of a batch run's main
- * thread). The result depends on the seed and the order of values only, never on how the stream
- * was cut into chunks.
+ * A uniform random sample of fixed size over the rows of a stream of any length (Li's algorithm
+ * L), drawn as row positions. Every column of the stream keeps its values at the same rows, so the
+ * random draws are made once per sampled row rather than once per column and row: per column a
+ * value costs only its copy into the sample. Between replacements the algorithm draws how many
+ * rows to skip, so most rows cost nothing. Placements depend on the seed and the row count only,
+ * never on how the stream was cut into chunks.
+ *
+ * A column's values at sampled rows that are not finite stay in its sample, and its finite ones
+ * are a uniform sample of its finite values: a uniform subset of rows, restricted to those rows.
  */
-export class ReservoirSample {
-  private readonly values: Float64Array;
+export class ReservoirRows {
   private readonly random: SeededRandom;
   private seen = 0;
-  /** Algorithm L's W: the largest of the kept values' random keys, shrinking as the stream grows. */
+  /** Algorithm L's W: the largest of the kept rows' random keys, shrinking as the stream grows. */
   private weight = 1;
-  /** Index in the stream of the next value that replaces a kept one. */
+  /** Position in the stream of the next row that replaces a kept one. */
   private nextReplacement = Infinity;
+  private rows = new Int32Array(0);
+  private slots = new Int32Array(0);
 
   constructor(
     seed: number,
     readonly capacity = RESERVOIR_CAPACITY,
   ) {
-    this.values = new Float64Array(capacity);
     this.random = new SeededRandom(seed);
   }
 
-  /** Values held now: min(values offered, capacity). */
+  /** Rows held now: min(rows placed, capacity). */
   get size(): number {
     return Math.min(this.seen, this.capacity);
   }
 
-  offer(value: number): void {
-    if (this.seen < this.capacity) {
-      this.values[this.seen] = value;
-      if (this.seen === this.capacity - 1) this.scheduleReplacement();
-    } else if (this.seen === this.nextReplacement) {
-      this.values[Math.floor(this.random.next() * this.capacity)] = value;
-      this.scheduleReplacement();
+  /** Samples the stream's next `rowCount` rows. The placements are valid until the next call. */
+  place(rowCount: number): SamplePlacements {
+    if (this.rows.length < rowCount) {
+      this.rows = new Int32Array(rowCount);
+      this.slots = new Int32Array(rowCount);
     }
-    this.seen++;
+    const first = this.seen;
+    const end = first + rowCount;
+    let count = 0;
+    for (let position = first; position < Math.min(end, this.capacity); position++) {
+      this.rows[count] = position - first;
+      this.slots[count++] = position;
+    }
+    if (first < this.capacity && end >= this.capacity) this.scheduleReplacementAfter(this.capacity - 1);
+    while (this.nextReplacement < end) {
+      const position = this.nextReplacement;
+      this.rows[count] = position - first;
+      this.slots[count++] = Math.floor(this.random.next() * this.capacity);
+      this.scheduleReplacementAfter(position);
+    }
+    this.seen = end;
+    return { count, rows: this.rows, slots: this.slots };
   }
 
-  /** A sorted copy of the sample. */
-  sorted(): Float64Array {
-    return this.values.slice(0, this.size).sort();
-  }
-
-  private scheduleReplacement(): void {
+  private scheduleReplacementAfter(position: number): void {
     this.weight *= Math.exp(Math.log(this.unitOpenAtZero()) / this.capacity);
-    this.nextReplacement = this.seen + Math.floor(Math.log(this.unitOpenAtZero()) / Math.log(1 - this.weight)) + 1;
+    this.nextReplacement = position + Math.floor(Math.log(this.unitOpenAtZero()) / Math.log(1 - this.weight)) + 1;
   }
 
   /** Uniform in (0, 1]: a logarithm of it is finite. */
   private unitOpenAtZero(): number {
     return 1 - this.random.next();
+  }
+}
+
+/** One column's values at the rows a `ReservoirRows` keeps. */
+export class SampledValues {
+  private readonly values: Float64Array;
+  private filled = 0;
+
+  constructor(capacity = RESERVOIR_CAPACITY) {
+    this.values = new Float64Array(capacity);
+  }
+
+  /** Copies the chunk's values at the placed rows into their slots. */
+  take(column: ArrayLike<number>, placements: SamplePlacements): void {
+    const { count, rows, slots } = placements;
+    for (let index = 0; index < count; index++) {
+      const slot = slots[index]!;
+      this.values[slot] = column[rows[index]!]!;
+      // Slots fill in order before any is replaced.
+      if (slot >= this.filled) this.filled = slot + 1;
+    }
+  }
+
+  /** The finite values held, sorted. */
+  sortedFinite(): Float64Array {
+    return this.values.subarray(0, this.filled).filter(Number.isFinite).sort();
   }
 }

@@ -1,6 +1,7 @@
 import { type FeatureColumns, type ModelFeature, type ModelManifest } from '@platform/model-package';
 import { createFeatureAccumulator, type FeatureAccumulator } from './feature-accumulator';
 import { OutputAccumulator } from './output-accumulator';
+import { ReservoirRows } from './reservoir-sample';
 import { DEFAULT_MAX_SEGMENTS, SegmentAccumulator, type SegmentColumn, segmentColumnLength } from './segment-accumulator';
 import { VerificationInputError } from './verification-errors';
 import {
@@ -61,19 +62,24 @@ export class RunAccumulator {
   private readonly outputs: OutputAccumulator[];
   private readonly features: { readonly name: string; readonly accumulator: FeatureAccumulator }[];
   private readonly segments: SegmentAccumulator;
+  /** One sample of rows per stream: the features' (rows read) and the outputs' (rows scored). */
+  private readonly sourceSample: ReservoirRows;
+  private readonly scoredSample: ReservoirRows;
+  /** One output's values of a chunk, when outputs are interleaved. */
+  private outputColumn = new Float32Array(0);
 
   constructor(
     private readonly manifest: ModelManifest,
     private readonly options: RunAccumulatorOptions,
   ) {
     const seed = options.seed ?? DEFAULT_SEED;
+    this.sourceSample = new ReservoirRows(seed);
+    this.scoredSample = new ReservoirRows(seed);
     const reference = options.reference;
-    this.outputs = manifest.outputs.map(
-      (output) => new OutputAccumulator(output, referenceOutputEdges(reference, output.name), seed),
-    );
+    this.outputs = manifest.outputs.map((output) => new OutputAccumulator(output, referenceOutputEdges(reference, output.name)));
     this.features = manifest.verification.psiFeatures.map((name) => {
       const feature = featureOf(manifest, name);
-      return { name, accumulator: createFeatureAccumulator(feature, referenceFeatureEdges(reference, name), seed) };
+      return { name, accumulator: createFeatureAccumulator(feature, referenceFeatureEdges(reference, name)) };
     });
     const outputNames = manifest.outputs.map((output) => output.name);
     const maxSegments = options.maxSegments ?? DEFAULT_MAX_SEGMENTS;
@@ -81,24 +87,24 @@ export class RunAccumulator {
   }
 
   observeSource(chunk: FeatureChunk): void {
-    for (const { name, accumulator } of this.features) {
+    const columns = this.features.map(({ name }) => {
       const column = chunk.features[name];
       if (column === undefined) {
         throw new VerificationInputError(`source chunk of model ${this.manifest.name} lacks key feature ${name}`);
       }
       assertLength(`feature column ${name}`, column.length, chunk.rowCount);
-      accumulator.observeColumn(column, chunk.rowCount);
-    }
+      return column;
+    });
+    const placements = this.sourceSample.place(chunk.rowCount);
+    this.features.forEach(({ accumulator }, index) => accumulator.observeColumn(columns[index]!, chunk.rowCount, placements));
     this.rowsRead += chunk.rowCount;
   }
 
   observeScored(chunk: OutputChunk): void {
     assertLength('outputs matrix', chunk.outputs.length, chunk.rowCount * this.outputs.length);
     const segments = this.segmentColumnsOf(chunk);
-    const width = this.outputs.length;
-    for (let row = 0; row < chunk.rowCount; row++) {
-      for (let output = 0; output < width; output++) this.outputs[output]!.observe(chunk.outputs[row * width + output]!);
-    }
+    const placements = this.scoredSample.place(chunk.rowCount);
+    this.outputs.forEach((output, index) => output.observeColumn(this.outputValues(chunk, index), chunk.rowCount, placements));
     this.segments.observe(segments, chunk.outputs, chunk.rowCount);
     this.rowsScored += chunk.rowCount;
   }
@@ -120,6 +126,15 @@ export class RunAccumulator {
       features: this.features.map(({ accumulator }) => accumulator.summarize(psiBins)),
       segments: this.segments.summarize(),
     };
+  }
+
+  /** Output `index` of each row: the outputs themselves for a single-output model. */
+  private outputValues(chunk: OutputChunk, index: number): Float32Array {
+    const width = this.outputs.length;
+    if (width === 1) return chunk.outputs;
+    if (this.outputColumn.length < chunk.rowCount) this.outputColumn = new Float32Array(chunk.rowCount);
+    for (let row = 0; row < chunk.rowCount; row++) this.outputColumn[row] = chunk.outputs[row * width + index]!;
+    return this.outputColumn;
   }
 
   private segmentColumnsOf(chunk: OutputChunk): SegmentColumn[] {
