@@ -19,7 +19,9 @@ RUN bash infra/tensorflow/provision-tfjs-node.sh
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY --from=build /app /app
+# NODE_OPTIONS: the young generation scripts/run-ts.sh gives node, and why, is explained there.
 ENV NODE_ENV=production TS_NODE_PROJECT=tsconfig.base.json PLATFORM_CACHE_DIR=/app/.cache/lambda-platform \
+    NODE_OPTIONS=--max-semi-space-size=64 \
     HTTP_HOST=0.0.0.0 MODEL_STORE_DIR=/var/lib/platform/model-store API_KEYS_FILE=/var/lib/platform/api-keys.json
 RUN mkdir -p /var/lib/platform && chown node:node /var/lib/platform
 USER node
