@@ -256,6 +256,9 @@ export function repeatedStringColumn(value: string, rows: number): StringColumn 
   return { kind: 'string', offsets, bytes: repeatBytes(bytes, rows) };
 }
 
+/** Values up to this many bytes are copied in a JS loop; longer ones by a native copy. */
+export const SHORT_VALUE_BYTES = 64;
+
 /**
  * A StringColumn built one value at a time straight into one growing buffer: no byte array per
  * value. Values are written as UTF-8 (a lone surrogate becomes U+FFFD, as with TextEncoder).
@@ -289,6 +292,21 @@ export class StringColumnBuilder {
     }
     if (index < value.length) position += bytes.write(value.slice(index), position, 'utf8');
     this.length = position;
+    this.push();
+  }
+
+  /** Adds the value whose UTF-8 bytes are source[start, start + length), as they are. */
+  addBytes(source: Uint8Array, start: number, length: number): void {
+    this.reserve(length);
+    const bytes = this.bytes;
+    const position = this.length;
+    // Ids and names are short: a byte loop beats a subarray view and a native copy per value.
+    if (length <= SHORT_VALUE_BYTES) {
+      for (let index = 0; index < length; index++) bytes[position + index] = source[start + index]!;
+    } else {
+      bytes.set(source.subarray(start, start + length), position);
+    }
+    this.length = position + length;
     this.push();
   }
 

@@ -10,7 +10,9 @@ import {
   type ListColumnType,
   repeatBytes,
   repeatedValueOf,
+  SHORT_VALUE_BYTES,
   type StringColumn,
+  StringColumnBuilder,
 } from '@platform/columnar';
 import { ByteQueue, readVarUIntAt, varUIntLength, writeVarUInt } from './byte-queue';
 
@@ -33,76 +35,36 @@ export class NativeStreamServerError extends Error {
 const textDecoder = new TextDecoder();
 const ERROR_PREFIX = new TextEncoder().encode('Code: ');
 
-/** Ids and names are short: up to this length a byte loop beats a subarray view and a native copy per value. */
-const SHORT_VALUE_BYTES = 64;
 
 async function readString(queue: ByteQueue): Promise<string> {
   const length = await queue.readVarUInt();
   return textDecoder.decode(await queue.readBytes(length));
 }
 
-/** A String column's values gathered into one byte buffer and their end offsets. */
-class StringColumnBuilder {
-  private readonly offsets: Int32Array;
-  private bytes: Uint8Array;
-  private row = 0;
-  private readonly cursor = { position: 0 };
-
-  constructor(private readonly rowCount: number) {
-    this.offsets = new Int32Array(rowCount + 1);
-    this.bytes = new Uint8Array(Math.max(64, rowCount * 16));
+/**
+ * Adds to `column` each whole value (varint length, then bytes) that `source` holds from `start`,
+ * up to `wanted` values; returns the index after the last value taken.
+ */
+function takeWholeValues(column: StringColumnBuilder, wanted: number, source: Uint8Array, start: number): number {
+  const cursor = { position: start };
+  for (let taken = 0; taken < wanted; taken++) {
+    const valueStart = cursor.position;
+    const length = readVarUIntAt(source, cursor);
+    if (length < 0 || cursor.position + length > source.length) return valueStart;
+    column.addBytes(source, cursor.position, length);
+    cursor.position += length;
   }
-
-  get complete(): boolean {
-    return this.row === this.rowCount;
-  }
-
-  /** Takes every whole value (varint length, then bytes) `source` holds from `start`; returns the index after them. */
-  takeWholeValues(source: Uint8Array, start: number): number {
-    const cursor = this.cursor;
-    cursor.position = start;
-    while (this.row < this.rowCount) {
-      const valueStart = cursor.position;
-      const length = readVarUIntAt(source, cursor);
-      if (length < 0 || cursor.position + length > source.length) {
-        cursor.position = valueStart;
-        break;
-      }
-      this.append(source, cursor.position, length);
-      cursor.position += length;
-    }
-    return cursor.position;
-  }
-
-  append(source: Uint8Array, start: number, length: number): void {
-    const total = this.offsets[this.row]!;
-    if (total + length > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(this.bytes.length * 2, total + length));
-      grown.set(this.bytes.subarray(0, total));
-      this.bytes = grown;
-    }
-    if (length <= SHORT_VALUE_BYTES) {
-      const bytes = this.bytes;
-      for (let index = 0; index < length; index++) bytes[total + index] = source[start + index]!;
-    } else {
-      this.bytes.set(source.subarray(start, start + length), total);
-    }
-    this.offsets[++this.row] = total + length;
-  }
-
-  build(): StringColumn {
-    return { kind: 'string', offsets: this.offsets, bytes: this.bytes.subarray(0, this.offsets[this.rowCount]) };
-  }
+  return cursor.position;
 }
 
 async function readStringColumn(queue: ByteQueue, rowCount: number): Promise<StringColumn> {
-  const builder = new StringColumnBuilder(rowCount);
+  const column = new StringColumnBuilder(rowCount);
   for (;;) {
-    queue.consumeBuffered((bytes, start) => builder.takeWholeValues(bytes, start));
-    if (builder.complete) return builder.build();
+    queue.consumeBuffered((bytes, start) => takeWholeValues(column, rowCount - column.size, bytes, start));
+    if (column.size === rowCount) return column.build();
     // The next value runs past the bytes received so far.
     const length = await queue.readVarUInt();
-    builder.append(await queue.readBytes(length), 0, length);
+    column.addBytes(await queue.readBytes(length), 0, length);
   }
 }
 
