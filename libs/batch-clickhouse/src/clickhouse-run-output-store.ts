@@ -4,7 +4,7 @@ import { bulkColumnarIoFor } from '@platform/clickhouse-bulk-io';
 import {
   type BulkColumnarIo,
   type Float32ListColumn,
-  repeatedStringColumn,
+  RepeatedStringColumns,
   type StringColumn,
   type StringListColumn,
 } from '@platform/columnar';
@@ -44,6 +44,8 @@ function segmentLists(segments: readonly StringColumn[], rowCount: number): Stri
 export class ClickHouseRunOutputStore implements RunOutputStore {
   private readonly bulk: BulkColumnarIo;
   private readonly predictions: BatchPredictionRepository;
+  /** Model and run id columns, the same objects chunk after chunk: built and encoded once per run. */
+  private readonly repeatedColumns = new RepeatedStringColumns();
 
   constructor(private readonly engine: ClickHouseEngine) {
     this.bulk = bulkColumnarIoFor(engine);
@@ -59,8 +61,8 @@ export class ClickHouseRunOutputStore implements RunOutputStore {
         {
           rowCount: rows.rowCount,
           columns: {
-            model: repeatedStringColumn(model, rows.rowCount),
-            run_id: repeatedStringColumn(runId, rows.rowCount),
+            model: this.repeatedColumns.get(model, rows.rowCount),
+            run_id: this.repeatedColumns.get(runId, rows.rowCount),
             entity_id: rows.entityIds,
             outputs: outputLists(rows),
             scored_at: new BigUint64Array(rows.rowCount).fill(BigInt(scoredAt)),

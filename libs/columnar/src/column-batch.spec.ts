@@ -10,6 +10,7 @@ import {
   stringAt,
   stringBytesAt,
   repeatedStringColumn,
+  RepeatedStringColumns,
   repeatedValueOf,
   stringColumn,
   StringColumnBuilder,
@@ -160,5 +161,18 @@ describe('building string columns', () => {
     expect(Buffer.from(many.bytes).equals(Buffer.from('Zürich'.repeat(1_001)))).toBe(true);
     expect(many.offsets[1_001]).toBe(7 * 1_001);
     expect(repeatedStringColumn('', 3)).toEqual({ kind: 'string', offsets: Int32Array.of(0, 0, 0, 0), bytes: new Uint8Array(0) });
+  });
+
+  it('hands back the same repeated column for the same value and row count, the most recent few kept', () => {
+    const columns = new RepeatedStringColumns(2);
+    const run = columns.get('run-1', 100);
+    const shorter = columns.get('run-1', 50);
+    expect(columns.get('run-1', 100)).toBe(run); // now the most recently used
+    expect(shorter).not.toBe(run);
+    columns.get('churn', 100); // evicts ('run-1', 50), the least recently used
+    expect(columns.get('run-1', 100)).toBe(run);
+    const rebuilt = columns.get('run-1', 50);
+    expect(rebuilt).not.toBe(shorter);
+    expect(rebuilt).toEqual(shorter);
   });
 });

@@ -256,6 +256,28 @@ export function repeatedStringColumn(value: string, rows: number): StringColumn 
   return { kind: 'string', offsets, bytes: repeatBytes(bytes, rows) };
 }
 
+/**
+ * Repeated columns kept for reuse. A writer asks for the same value and row count chunk after
+ * chunk (a run id, a model name), and an encoder may memoize a column object's encoding, so handing
+ * back the same object spares building and encoding megabytes per chunk. Holds the `capacity` most
+ * recently used.
+ */
+export class RepeatedStringColumns {
+  private readonly recent = new Map<string, StringColumn>();
+
+  constructor(private readonly capacity = 4) {}
+
+  get(value: string, rows: number): StringColumn {
+    const key = `${rows}:${value}`;
+    const column = this.recent.get(key) ?? repeatedStringColumn(value, rows);
+    // Re-inserted, so the Map's order is least recently used first.
+    this.recent.delete(key);
+    this.recent.set(key, column);
+    if (this.recent.size > this.capacity) this.recent.delete(this.recent.keys().next().value!);
+    return column;
+  }
+}
+
 /** Values up to this many bytes are copied in a JS loop; longer ones by a native copy. */
 export const SHORT_VALUE_BYTES = 64;
 

@@ -140,11 +140,24 @@ function encodeString(value: string): Uint8Array {
   return lengthPrefixed(Buffer.from(value, 'utf8'));
 }
 
+/**
+ * Encodings of whole repeated columns by column object. Columns are not mutated once built, so a
+ * writer that passes the same object chunk after chunk (RepeatedStringColumns) has it encoded once.
+ */
+const repeatedColumnEncodings = new WeakMap<StringColumn, Uint8Array>();
+
 /** Strings [first, end) of a column, each as its varint length and its bytes. */
 function encodeStringColumn(column: StringColumn, first: number, end: number): Uint8Array {
+  const whole = first === 0 && end === column.offsets.length - 1;
+  const memo = whole ? repeatedColumnEncodings.get(column) : undefined;
+  if (memo !== undefined) return memo;
   // A run id or a model name on every row: one value, copied by doubling.
   const repeated = repeatedValueOf(column, first, end);
-  if (repeated !== null) return repeatBytes(lengthPrefixed(repeated), end - first);
+  if (repeated !== null) {
+    const encoded = repeatBytes(lengthPrefixed(repeated), end - first);
+    if (whole) repeatedColumnEncodings.set(column, encoded);
+    return encoded;
+  }
   let size = column.offsets[end]! - column.offsets[first]!;
   for (let row = first; row < end; row++) size += varUIntLength(column.offsets[row + 1]! - column.offsets[row]!);
   const out = new Uint8Array(size);
