@@ -27,7 +27,7 @@ import { positiveIntegers, spawnPhase } from './bench-cli';
  *
  *   npm run bench -- batch-throughput [--rows 1000000,10000000] [--engines chdb,server]
  *       [--chunk-rows N] [--pipeline-depth N] [--source snapshot|table] [--profile-rows N|0]
- *       [--scoring-held-rows N] [--timeout-minutes M]
+ *       [--scoring-held-rows N] [--repeat N] [--timeout-minutes M]
  *
  * Per engine and row count, on a fresh database holding the demo source and the demo model:
  *  - end to end: one run through createRunBatch(...).execute (read, score, write, verify, publish);
@@ -40,6 +40,9 @@ import { positiveIntegers, spawnPhase } from './bench-cli';
  * as is instead of the deployment's snapshot. The demo source holds one row per entity and no
  * feature events, so its snapshot is read the same way (read plan `base-rows`, printed beside the
  * snapshot count); a source with history or events pays a sort and a join on top.
+ * --repeat N runs the three phases N times in turn (end to end, I/O, scoring, end to end, ...), so
+ * drift of a shared host weighs on all alike; the tables show each phase's median round and a
+ * line lists every round's rate.
  */
 
 const CHILD_ENTRY = join(__dirname, 'batch-throughput-child.ts');
@@ -52,7 +55,15 @@ interface Options {
   readonly deploymentOverrides: Readonly<Record<string, unknown>>;
   readonly profileRows: number;
   readonly scoringHeldRows: number;
+  readonly repeat: number;
   readonly timeoutMs: number;
+}
+
+/** Rows per second of each round of a phase, in the order run. */
+interface RoundRates {
+  readonly endToEnd: number[];
+  readonly io: number[];
+  readonly scoring: number[];
 }
 
 interface Measurement {
@@ -63,6 +74,7 @@ interface Measurement {
   io: IoCeilingResult | undefined;
   scoring: ScoringCeilingResult | undefined;
   profile: { readonly run: EndToEndResult; readonly summary: string[]; readonly file: string } | undefined;
+  readonly rounds: RoundRates;
   readonly failures: string[];
 }
 
@@ -76,6 +88,7 @@ function parseOptions(): Options {
       source: { type: 'string', default: 'snapshot' },
       'profile-rows': { type: 'string' },
       'scoring-held-rows': { type: 'string', default: '1048576' },
+      repeat: { type: 'string', default: '1' },
       'timeout-minutes': { type: 'string', default: '20' },
     },
   });
@@ -94,6 +107,7 @@ function parseOptions(): Options {
     },
     profileRows: values['profile-rows'] === undefined ? rows[0]! : Number(values['profile-rows']),
     scoringHeldRows: positiveIntegers(values['scoring-held-rows'], '--scoring-held-rows')[0]!,
+    repeat: positiveIntegers(values.repeat, '--repeat')[0]!,
     timeoutMs: Number(values['timeout-minutes']) * 60_000,
   };
 }
@@ -118,7 +132,17 @@ function engineConfig(engine: EngineKind, server: ClickHouseServer | null, workD
 }
 
 async function measure(engine: EngineKind, rows: number, options: Options, server: ClickHouseServer | null, profileDir: string): Promise<Measurement> {
-  const measurement: Measurement = { engine, rows, prepare: undefined, endToEnd: undefined, io: undefined, scoring: undefined, profile: undefined, failures: [] };
+  const measurement: Measurement = {
+    engine,
+    rows,
+    prepare: undefined,
+    endToEnd: undefined,
+    io: undefined,
+    scoring: undefined,
+    profile: undefined,
+    rounds: { endToEnd: [], io: [], scoring: [] },
+    failures: [],
+  };
   const workDir = mkdtempSync(join(tmpdir(), `batch-throughput-${engine}-${rows}-`));
   const config = engineConfig(engine, server, workDir, `bench_${rows}_${Date.now().toString(36)}`);
   const spec = <P extends PhaseName>(phase: P, tag: string = phase): PhaseSpec & { readonly phase: P } => ({
@@ -146,9 +170,24 @@ async function measure(engine: EngineKind, rows: number, options: Options, serve
   try {
     measurement.prepare = await attempt('prepare (demo source, OPTIMIZE FINAL, model)', () => runChild(spec('prepare'), options.timeoutMs, null));
     if (measurement.prepare === undefined) return measurement;
-    measurement.endToEnd = await attempt('end to end', () => runChild(spec('end-to-end'), options.timeoutMs, null));
-    measurement.io = await attempt('I/O ceiling', () => runChild(spec('io-ceiling'), options.timeoutMs, null));
-    measurement.scoring = await attempt('scoring ceiling', () => runChild(spec('scoring-ceiling'), options.timeoutMs, null));
+    const endToEnds: EndToEndResult[] = [];
+    const ios: IoCeilingResult[] = [];
+    const scorings: ScoringCeilingResult[] = [];
+    for (let round = 1; round <= options.repeat; round++) {
+      const of = options.repeat === 1 ? '' : ` (round ${round} of ${options.repeat})`;
+      const endToEnd = await attempt(`end to end${of}`, () => runChild(spec('end-to-end', `end-to-end-${round}`), options.timeoutMs, null));
+      const io = await attempt(`I/O ceiling${of}`, () => runChild(spec('io-ceiling', `io-ceiling-${round}`), options.timeoutMs, null));
+      const scoring = await attempt(`scoring ceiling${of}`, () => runChild(spec('scoring-ceiling', `scoring-ceiling-${round}`), options.timeoutMs, null));
+      if (endToEnd !== undefined) endToEnds.push(endToEnd);
+      if (io !== undefined) ios.push(io);
+      if (scoring !== undefined) scorings.push(scoring);
+    }
+    measurement.rounds.endToEnd.push(...endToEnds.map(endToEndRate));
+    measurement.rounds.io.push(...ios.map(ioRate));
+    measurement.rounds.scoring.push(...scorings.map(scoringRate));
+    measurement.endToEnd = medianBy(endToEnds, endToEndRate);
+    measurement.io = medianBy(ios, ioRate);
+    measurement.scoring = medianBy(scorings, scoringRate);
     if (rows === options.profileRows) {
       const name = `${engine}-${rows}.cpuprofile`;
       const run = await attempt('end to end, CPU-profiled', () =>
@@ -169,6 +208,16 @@ async function measure(engine: EngineKind, rows: number, options: Options, serve
     }
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+const endToEndRate = (result: EndToEndResult): number => result.rows / result.wallSeconds;
+const ioRate = (result: IoCeilingResult): number => result.rows / result.wallSeconds;
+const scoringRate = (result: ScoringCeilingResult): number => result.rowsScored / result.wallSeconds;
+
+/** The round of median rate (the lower middle one of an even count). */
+function medianBy<T>(results: readonly T[], rateOf: (result: T) => number): T | undefined {
+  const sorted = [...results].sort((a, b) => rateOf(a) - rateOf(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 function rate(rowsPerSecond: number): string {
@@ -195,8 +244,8 @@ function cpuPerRow(memory: MemoryAndCpu, rows: number): string {
 
 function ceilingRates(m: Measurement): { io?: number; scoring?: number } {
   return {
-    ...(m.io === undefined ? {} : { io: m.io.rows / m.io.wallSeconds }),
-    ...(m.scoring === undefined ? {} : { scoring: m.scoring.rowsScored / m.scoring.wallSeconds }),
+    ...(m.io === undefined ? {} : { io: ioRate(m.io) }),
+    ...(m.scoring === undefined ? {} : { scoring: scoringRate(m.scoring) }),
   };
 }
 
@@ -209,7 +258,7 @@ function mainTable(measurements: readonly Measurement[]): string[] {
     const e2e = m.endToEnd;
     const { io, scoring } = ceilingRates(m);
     const lower = io === undefined || scoring === undefined ? undefined : Math.min(io, scoring);
-    const e2eRate = e2e === undefined ? undefined : e2e.rows / e2e.wallSeconds;
+    const e2eRate = e2e === undefined ? undefined : endToEndRate(e2e);
     const scoringNote = m.scoring !== undefined && m.scoring.rowsHeld < m.rows ? ` (${(m.scoring.rowsHeld / 1e6).toFixed(2)}M held, repeated)` : '';
     lines.push(
       `| ${m.engine} | ${m.rows.toLocaleString('en-US')} | ${orDash(e2eRate, rate)} | ${orDash(e2e, (r) => seconds(r.wallSeconds))} | ${orDash(io, rate)} | ` +
@@ -265,6 +314,14 @@ function detailTable(measurements: readonly Measurement[]): string[] {
         `${orDash(e2e, (r) => `${mb(r.startRssBytes)} → ${mb(r.peakRssBytes)} / ${mb(r.lifetimeMaxRssBytes)}`)}; ${orDash(m.io, (io) => mb(io.memory.lifetimeMaxRssBytes))}, ` +
         `${orDash(m.scoring, (s) => mb(s.memory.lifetimeMaxRssBytes))} | ${server === null ? '—' : `${mb(server.startRssBytes)} → ${mb(server.peakRssBytes)}`} | ` +
         `${orDash(e2e, (r) => cpuPerRow(r, m.rows))}, ${orDash(m.io, (io) => cpuPerRow(io.memory, io.rows))}, ${orDash(m.scoring, (sc) => cpuPerRow(sc.memory, sc.rowsScored))} |`,
+    );
+  }
+  for (const m of measurements.filter(({ rounds }) => rounds.endToEnd.length > 1)) {
+    const list = (rates: readonly number[]): string => rates.map(rate).join(', ');
+    lines.push(
+      '',
+      `${m.engine}, ${m.rows.toLocaleString('en-US')} rows, rounds in order (the table shows each median): end to end ${list(m.rounds.endToEnd)}; ` +
+        `I/O ceiling ${list(m.rounds.io)}; scoring ceiling ${list(m.rounds.scoring)}`,
     );
   }
   return lines;
