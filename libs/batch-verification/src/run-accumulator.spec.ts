@@ -1,4 +1,4 @@
-import { type StringColumn } from '@platform/columnar';
+import { type StringColumn, StringColumnBuilder } from '@platform/columnar';
 import { CATEGORY_MISSING, CATEGORY_UNKNOWN } from '@platform/model-package';
 import { RunAccumulator } from './run-accumulator';
 import { simulateRun, testManifest } from './testing/simulated-run';
@@ -103,6 +103,30 @@ describe('RunAccumulator', () => {
       { values: ['k4uzx', 'k4uzx'], count: 2, outputMeans: { churn_probability: expect.closeTo(0.4, 6) as number } },
       { values: ['kf2ad', 'kf2ad'], count: 1, outputMeans: { churn_probability: expect.closeTo(0.4, 6) as number } },
     ]);
+  });
+
+  it('summarizes each output of a model with several, from row-major outputs', () => {
+    const twoOutputs = { ...manifest, outputs: [...manifest.outputs, { name: 'lifetime_value', min: 0, max: 100 }] };
+    const accumulator = new RunAccumulator(twoOutputs, { reference: null });
+    accumulator.observeScored({ rowCount: 3, outputs: Float32Array.of(0.25, 10, 0.5, 20, 0.75, 30), segments: {} });
+    const [probability, value] = accumulator.observations().outputs;
+    expect(probability).toMatchObject({ name: 'churn_probability', count: 3, mean: 0.5, observedMin: 0.25, observedMax: 0.75 });
+    expect(value).toMatchObject({ name: 'lifetime_value', count: 3, mean: 20, observedMin: 10, observedMax: 30 });
+  });
+
+  it('keys a text segment by a copy of its bytes: a chunk buffer reused afterwards changes nothing', () => {
+    const accumulator = new RunAccumulator(manifest, { reference: null, segmentColumns: ['city'] });
+    const chunk = (): StringColumn => {
+      const builder = new StringColumnBuilder(2);
+      builder.add('oslo');
+      builder.add('oslo');
+      return builder.build(); // bytes: a Buffer, whose slice() is a view
+    };
+    const first = chunk();
+    accumulator.observeScored({ rowCount: 2, outputs: Float32Array.of(0.5, 0.5), segments: { city: first } });
+    first.bytes.fill(0x78); // the reader reuses the buffer: 'xxxxxxxx'
+    accumulator.observeScored({ rowCount: 2, outputs: Float32Array.of(0.5, 0.5), segments: { city: chunk() } });
+    expect(accumulator.observations().segments.groups).toEqual([{ values: ['oslo'], count: 4, outputMeans: { churn_probability: 0.5 } }]);
   });
 
   it('pools segments past the cap into one overflow aggregate', () => {

@@ -84,7 +84,8 @@ export class SegmentAccumulator {
   private readonly segments: SegmentTotals[] = [];
   private readonly slots = new SegmentSlots();
   private overflow: SegmentTotals | null = null;
-  private hashes = new Int32Array(0);
+  /** Scratch: the current chunk's key hash per row. */
+  private rowHashes = new Int32Array(0);
 
   constructor(
     private readonly columns: readonly string[],
@@ -119,8 +120,8 @@ export class SegmentAccumulator {
 
   /** Each row's key hash, column by column: one tight loop per column rather than a call per row and column. */
   private hashesOf(readers: readonly SegmentReader[], rowCount: number): Int32Array {
-    if (this.hashes.length < rowCount) this.hashes = new Int32Array(rowCount);
-    const hashes = this.hashes;
+    if (this.rowHashes.length < rowCount) this.rowHashes = new Int32Array(rowCount);
+    const hashes = this.rowHashes;
     hashes.fill(FNV_OFFSET, 0, rowCount);
     for (const reader of readers) reader.mixHashes(hashes, rowCount);
     return hashes;
@@ -128,11 +129,11 @@ export class SegmentAccumulator {
 
   /** The segment of the row, if seen before. */
   private segmentOf(readers: readonly SegmentReader[], row: number, hash: number): SegmentTotals | undefined {
-    const { hashes, segments } = this.slots;
-    const mask = segments.length - 1;
-    for (let slot = hash & mask; segments[slot] !== 0; slot = (slot + 1) & mask) {
-      const totals = this.segments[segments[slot]! - 1]!;
-      if (hashes[slot] === hash && rowMatches(readers, row, totals.parts)) return totals;
+    const { hashes: slotHashes, segments: slotSegments } = this.slots;
+    const mask = slotSegments.length - 1;
+    for (let slot = hash & mask; slotSegments[slot] !== 0; slot = (slot + 1) & mask) {
+      const totals = this.segments[slotSegments[slot]! - 1]!;
+      if (slotHashes[slot] === hash && rowMatches(readers, row, totals.parts)) return totals;
     }
     return undefined;
   }
@@ -224,7 +225,8 @@ function bytesReader(column: StringColumn): SegmentReader {
       for (let index = 0; index < part.length; index++) if (part[index] !== bytes[start + index]) return false;
       return true;
     },
-    part: (row) => bytes.slice(offsets[row], offsets[row + 1]),
+    // A copy: a view (Buffer's slice is one) would pin the chunk's whole buffer for the run.
+    part: (row) => new Uint8Array(bytes.subarray(offsets[row], offsets[row + 1])),
     value: (row) => utf8.decode(bytes.subarray(offsets[row], offsets[row + 1])),
   };
 }
