@@ -84,6 +84,10 @@ describe('ReservoirRows', () => {
     expect(draw(3, 1_000)).not.toEqual(draw(4, 1_000));
   });
 
+  it('refuses placements from a sampler of a larger capacity', () => {
+    expect(() => new SampledValues(4).take(new Float64Array(8), new ReservoirRows(1, 8).place(8))).toThrow('sample slot 4 beyond capacity 4');
+  });
+
   it('leaves values that are not finite out of the sorted sample', () => {
     const sample = new SampledValues(4);
     sample.take(Float64Array.of(2, NaN, -Infinity, 1), new ReservoirRows(1, 4).place(4));

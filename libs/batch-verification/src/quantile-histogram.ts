@@ -126,8 +126,7 @@ export class QuantileHistogram {
     for (const value of sorted) sampleCounts[binEdges.binOf(value)]! += 1;
     // The sample stands for every finite value seen; scaling it keeps the non-finite bin's true weight.
     // Should no sampled row hold a finite value, the one bin left holds them all.
-    const scale = this.finiteCount / sorted.length;
-    const valueCounts = sorted.length === 0 ? [this.finiteCount] : sampleCounts.map((sampled) => sampled * scale);
+    const valueCounts = sorted.length === 0 ? [this.finiteCount] : sampleCounts.map((sampled) => (sampled * this.finiteCount) / sorted.length);
     return { edges, counts: [...valueCounts, this.nonFiniteCount] };
   }
 }

@@ -14,7 +14,9 @@ export interface ColumnSpec {
 
 /**
  * Strings as bytes (Arrow's Binary layout): value i is bytes[offsets[i], offsets[i + 1]). Bytes,
- * not JS strings, so ids that are not valid UTF-8 survive a round trip unchanged.
+ * not JS strings, so ids that are not valid UTF-8 survive a round trip unchanged. A column is not
+ * changed once built (an encoder may keep its encoding by object); a reader that reuses buffers
+ * builds new columns over them.
  */
 export interface StringColumn {
   readonly kind: 'string';
