@@ -42,7 +42,8 @@ import { positiveIntegers, spawnPhase } from './bench-cli';
  * snapshot count); a source with history or events pays a sort and a join on top.
  * --repeat N runs the three phases N times in turn (end to end, I/O, scoring, end to end, ...), so
  * drift of a shared host weighs on all alike; the tables show each phase's median round and a
- * line lists every round's rate.
+ * line lists every round's rate. The first round's run has no reference run; later ones count
+ * their PSI bins on the previous run's edges, as every scheduled run after the first does.
  */
 
 const CHILD_ENTRY = join(__dirname, 'batch-throughput-child.ts');

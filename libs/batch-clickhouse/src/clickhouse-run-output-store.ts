@@ -44,7 +44,7 @@ function segmentLists(segments: readonly StringColumn[], rowCount: number): Stri
 export class ClickHouseRunOutputStore implements RunOutputStore {
   private readonly bulk: BulkColumnarIo;
   private readonly predictions: BatchPredictionRepository;
-  /** Model and run id columns, the same objects chunk after chunk: built and encoded once per run. */
+  /** Model and run id columns, the same objects chunk after chunk: built and encoded once per run and chunk size (the last few kept). */
   private readonly repeatedColumns = new RepeatedStringColumns();
 
   constructor(private readonly engine: ClickHouseEngine) {

@@ -242,8 +242,11 @@ export class RunBatch {
   private async scoreChunk(model: LoadedModel, chunk: SourceChunk): Promise<ChunkOutcome> {
     const result = await model.score(chunk.features, chunk.rowCount);
     const rejected = new Map<number, RejectedRow>();
+    const { offsets } = chunk.entityIds;
+    // Read once: an imported binding is a getter call on every access once compiled to CommonJS.
+    const maxIdBytes = ENTITY_ID_MAX_BYTES;
     for (let row = 0; row < chunk.rowCount; row++) {
-      if (chunk.entityIds.offsets[row + 1]! - chunk.entityIds.offsets[row]! > ENTITY_ID_MAX_BYTES) {
+      if (offsets[row + 1]! - offsets[row]! > maxIdBytes) {
         rejected.set(row, { entityId: idBytes(chunk.entityIds, row), reason: 'id-too-long', feature: '' });
       }
     }

@@ -73,6 +73,8 @@ describe('Native format', () => {
     expect(Buffer.concat(chunks).includes(Buffer.concat([value, value, value]))).toBe(true);
     // header, name, type, then the values: the same column object is encoded once
     expect(encodeNativeBlock(specs, batch)[3]).toBe(chunks[3]);
+    const distinct: ColumnBatch = { rowCount: 3, columns: { run_id: stringColumn(['a', 'b', 'c']), names: stringListColumn([[], [], []]) } };
+    expect(encodeNativeBlock(specs, distinct)[3]).not.toBe(encodeNativeBlock(specs, distinct)[3]);
     const [decoded] = await collect(decodeNativeBlocks(inPieces(encodeNativeBlock(specs, batch), 64), specs));
     expect(decoded!.columns['run_id']).toEqual(batch.columns['run_id']);
     expect(decoded!.columns['names']).toEqual(batch.columns['names']);

@@ -35,7 +35,6 @@ export class NativeStreamServerError extends Error {
 const textDecoder = new TextDecoder();
 const ERROR_PREFIX = new TextEncoder().encode('Code: ');
 
-
 async function readString(queue: ByteQueue): Promise<string> {
   const length = await queue.readVarUInt();
   return textDecoder.decode(await queue.readBytes(length));
@@ -162,12 +161,14 @@ function encodeStringColumn(column: StringColumn, first: number, end: number): U
   for (let row = first; row < end; row++) size += varUIntLength(column.offsets[row + 1]! - column.offsets[row]!);
   const out = new Uint8Array(size);
   const { bytes } = column;
+  // Read once: an imported binding is a getter call on every access once compiled to CommonJS.
+  const shortValueBytes = SHORT_VALUE_BYTES;
   let position = 0;
   for (let row = first; row < end; row++) {
     const start = column.offsets[row]!;
     const stop = column.offsets[row + 1]!;
     position = writeVarUInt(out, position, stop - start);
-    if (stop - start <= SHORT_VALUE_BYTES) {
+    if (stop - start <= shortValueBytes) {
       for (let index = start; index < stop; index++) out[position++] = bytes[index]!;
     } else {
       out.set(bytes.subarray(start, stop), position);
