@@ -11,7 +11,8 @@ ensure_node_modules
 ensure_native_tensorflow
 cd "$REPO_ROOT"
 export TS_NODE_PROJECT=tsconfig.base.json
-# A 64 MiB young generation (V8's default semi-space is 16 MiB): a batch run allocates column
-# views and buffers per chunk that die young, and fewer scavenges cut its CPU per row on the
-# server from 3.1 to 2.6 µs (docs/benchmarks.md, 2026-12-06). The Dockerfile sets the same flag.
+# 64 MiB semi-spaces for V8's young generation (the default is 16 MiB): a batch run allocates
+# column views and buffers per chunk that die young, and fewer scavenges cut our CPU per row of a
+# server run from about 3.0 to 2.65 µs in an interleaved A/B (docs/benchmarks.md, 2026-12-06).
+# The Dockerfile sets the same flag for every service of the image.
 exec node --max-semi-space-size=64 -r @swc-node/register "$entry" "$@"
