@@ -57,7 +57,7 @@ export type StageColumn = RunStage | 'several' | 'none';
 const DECODE_FUNCTIONS: Readonly<Record<string, readonly string[]>> = {
   'native-format.ts': ['decodeNativeBlocks', 'readStringColumn', 'readString', 'throwIfServerError'],
   'byte-queue.ts': ['ByteQueue.fill', 'ByteQueue.atEnd', 'ByteQueue.peek', 'ByteQueue.take', 'ByteQueue.tryReadVarUInt', 'ByteQueue.readVarUInt', 'ByteQueue.readBytes'],
-  'column-types.ts': ['fixedWidthFromBytes'],
+  'column-types.ts': ['fixedWidthArray'],
   'column-batch.ts': ['splitBatch', 'sliceBatch', 'sliceColumn'],
   'arrow-columns.ts': ['arrowIpcToBatches', 'rebase'],
 };

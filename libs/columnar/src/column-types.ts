@@ -113,15 +113,9 @@ export function isFixedWidthType(type: ColumnType): type is FixedWidthColumnType
 }
 
 /** Copies little-endian bytes into a new, aligned typed array of the column's type. */
-export function fixedWidthFromBytes<T extends FixedWidthColumnType>(
-  type: T,
-  bytes: Uint8Array,
-  rowCount: number,
-): FixedWidthArrays[T] {
-  const width = BYTES_PER_VALUE[type];
-  const copy = new Uint8Array(rowCount * width);
-  copy.set(bytes.subarray(0, rowCount * width));
-  return new FIXED_WIDTH_CONSTRUCTORS[type](copy.buffer, 0, rowCount) as FixedWidthArrays[T];
+/** A zeroed array of `rowCount` values of the type, for a reader to fill through `bytesOf`. */
+export function fixedWidthArray<T extends FixedWidthColumnType>(type: T, rowCount: number): FixedWidthArrays[T] {
+  return new FIXED_WIDTH_CONSTRUCTORS[type](rowCount) as FixedWidthArrays[T];
 }
 
 export function bytesOf(values: FixedWidthArray): Uint8Array {

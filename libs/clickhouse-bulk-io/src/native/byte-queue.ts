@@ -72,6 +72,28 @@ export class ByteQueue {
     return retried;
   }
 
+  /**
+   * Fills `target` with the next target.length bytes. Each byte is copied once, straight from the
+   * chunk it arrived in: large fixed-width columns are not first joined into a buffer of their own.
+   */
+  async readInto(target: Uint8Array): Promise<void> {
+    let filled = Math.min(this.available, target.length);
+    target.set(this.buffer.subarray(this.position, this.position + filled));
+    this.position += filled;
+    while (filled < target.length) {
+      const next = await this.source.next();
+      if (next.done === true) {
+        this.ended = true;
+        throw new RangeError(`stream ended: needed ${target.length} bytes, ${filled} left`);
+      }
+      const used = Math.min(next.value.length, target.length - filled);
+      target.set(next.value.subarray(0, used), filled);
+      filled += used;
+      this.buffer = next.value;
+      this.position = used;
+    }
+  }
+
   async readBytes(n: number): Promise<Uint8Array> {
     await this.fill(n);
     if (this.available < n) throw new RangeError(`stream ended: needed ${n} bytes, ${this.available} left`);

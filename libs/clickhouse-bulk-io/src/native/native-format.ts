@@ -1,10 +1,11 @@
 import {
-  BYTES_PER_VALUE,
   bytesOf,
   type ColumnBatch,
   type ColumnSpec,
   type ColumnValues,
-  fixedWidthFromBytes,
+  fixedWidthArray,
+  type FixedWidthArrays,
+  type FixedWidthColumnType,
   isFixedWidthType,
   type ListColumn,
   type ListColumnType,
@@ -67,26 +68,31 @@ async function readStringColumn(queue: ByteQueue, rowCount: number): Promise<Str
   }
 }
 
+/** Little-endian values straight into a typed array of their own (aligned, so one copy). */
+async function readFixedWidth<T extends FixedWidthColumnType>(queue: ByteQueue, type: T, rowCount: number): Promise<FixedWidthArrays[T]> {
+  const values = fixedWidthArray(type, rowCount);
+  await queue.readInto(bytesOf(values));
+  return values;
+}
+
 /** An Array column: cumulative end offsets as UInt64, then the nested column of all values. */
 async function readListColumn(queue: ByteQueue, type: ListColumnType, rowCount: number): Promise<ListColumn> {
-  const ends = fixedWidthFromBytes('UInt64', await queue.readBytes(rowCount * 8), rowCount);
+  const ends = await readFixedWidth(queue, 'UInt64', rowCount);
   const offsets = new Int32Array(rowCount + 1);
   ends.forEach((end, row) => (offsets[row + 1] = Number(end)));
   const valueCount = offsets[rowCount]!;
   switch (type) {
     case 'Array(Float32)':
-      return { kind: 'float32-list', offsets, values: fixedWidthFromBytes('Float32', await queue.readBytes(valueCount * 4), valueCount) };
+      return { kind: 'float32-list', offsets, values: await readFixedWidth(queue, 'Float32', valueCount) };
     case 'Array(Float64)':
-      return { kind: 'float64-list', offsets, values: fixedWidthFromBytes('Float64', await queue.readBytes(valueCount * 8), valueCount) };
+      return { kind: 'float64-list', offsets, values: await readFixedWidth(queue, 'Float64', valueCount) };
     case 'Array(String)':
       return { kind: 'string-list', offsets, values: await readStringColumn(queue, valueCount) };
   }
 }
 
 async function readColumn(queue: ByteQueue, spec: ColumnSpec, rowCount: number): Promise<ColumnValues> {
-  if (isFixedWidthType(spec.type)) {
-    return fixedWidthFromBytes(spec.type, await queue.readBytes(rowCount * BYTES_PER_VALUE[spec.type]), rowCount);
-  }
+  if (isFixedWidthType(spec.type)) return readFixedWidth(queue, spec.type, rowCount);
   if (spec.type === 'String') return readStringColumn(queue, rowCount);
   return readListColumn(queue, spec.type, rowCount);
 }
