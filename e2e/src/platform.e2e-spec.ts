@@ -134,13 +134,22 @@ describe('platform: batch, speed and query layers as three processes', () => {
 
   /** The query layer's answers for these entities, in order (bulk lookup). */
   async function lookup(ids: readonly string[], service = query): Promise<Answer[]> {
+    const answers = await lookupIfServing(ids, service);
+    if (answers === null) throw new Error('lookup answered 404: the query layer serves no run of churn');
+    return answers;
+  }
+
+  /** As `lookup`, but null while the query layer has not loaded a published run yet (404 UNKNOWN_MODEL). */
+  async function lookupIfServing(ids: readonly string[], service = query): Promise<Answer[] | null> {
     const response = await fetch(`${service.url}/models/churn/predictions/lookup`, {
       method: 'POST',
       headers: { 'x-api-key': readKey, 'content-type': 'application/json' },
       body: JSON.stringify({ ids }),
     });
-    if (response.status !== 200) throw new Error(`lookup answered ${response.status}: ${await response.text()}`);
-    return ((await response.json()) as { predictions: Answer[] }).predictions;
+    const text = await response.text();
+    if (response.status === 404 && (JSON.parse(text) as { error?: string }).error === 'UNKNOWN_MODEL') return null;
+    if (response.status !== 200) throw new Error(`lookup answered ${response.status}: ${text}`);
+    return (JSON.parse(text) as { predictions: Answer[] }).predictions;
   }
 
   /** Each entity's last event sent, by entity. */
@@ -243,7 +252,13 @@ describe('platform: batch, speed and query layers as three processes', () => {
     expect(firstRun.modelVersion).toBe('1.0.0');
     // Both followers have the run: the speed layer scores with its version, the query layer serves it.
     await speed.process.waitForLog((line) => line.msg === 'caught up after the serving version changed' && line['modelVersion'] === '1.0.0', 30_000);
-    await waitFor('the query layer to serve the first run', () => lookup(entities.served), (answers) => answers.every(({ runId }) => runId === firstRun.runId), 30_000);
+    // The query layer loads a run after its publication: until then it has none to serve.
+    await waitFor(
+      'the query layer to serve the first run',
+      () => lookupIfServing(entities.served),
+      (answers) => answers !== null && answers.every(({ runId }) => runId === firstRun.runId),
+      30_000,
+    );
     report(`set-up (2 models trained, 5,000 rows, three services, first run) ${Date.now() - started} ms`);
   }, 240_000);
 
