@@ -61,8 +61,9 @@ describe('batch layer service: two replicas on a server, coordinated through Kaf
 
   beforeAll(async () => {
     const deployments = JSON.parse(readFileSync(join(REPO_ROOT, 'config', 'deployments.json'), 'utf8')) as object[];
-    // Small chunks: the run lasts long enough for the second replica to ask while it is under way.
-    writeFileSync(deploymentsFile, JSON.stringify(deployments.map((deployment) => ({ ...deployment, chunkRows: 8_192 }))));
+    // Small chunks, one at a time: the run lasts long enough (several seconds, where a default run of
+    // these rows takes about two) for the second replica to ask while it is under way.
+    writeFileSync(deploymentsFile, JSON.stringify(deployments.map((deployment) => ({ ...deployment, chunkRows: 4_096, pipelineDepth: 1 }))));
     await platformCliOk(env, 'train-demo-model', '--out', join(workDir, 'model'), '--version', '1.0.0', '--rows', '60000');
     await platformCliOk(env, 'models-cli', 'register', join(workDir, 'model'));
     await platformCliOk(env, 'models-cli', 'promote', 'churn', '1.0.0');
