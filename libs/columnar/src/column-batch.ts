@@ -279,7 +279,19 @@ export class RepeatedStringColumns {
 }
 
 /** Values up to this many bytes are copied in a JS loop; longer ones by a native copy. */
-export const SHORT_VALUE_BYTES = 64;
+const SHORT_VALUE_BYTES = 64;
+
+/**
+ * Copies source[start, start + length) to target at `position`. Ids and names are short: a byte
+ * loop beats a subarray view and a native copy per value.
+ */
+export function copyValueBytes(target: Uint8Array, position: number, source: Uint8Array, start: number, length: number): void {
+  if (length <= SHORT_VALUE_BYTES) {
+    for (let index = 0; index < length; index++) target[position + index] = source[start + index]!;
+  } else {
+    target.set(source.subarray(start, start + length), position);
+  }
+}
 
 /**
  * A StringColumn built one value at a time straight into one growing buffer: no byte array per
@@ -320,15 +332,8 @@ export class StringColumnBuilder {
   /** Adds the value whose UTF-8 bytes are source[start, start + length), as they are. */
   addBytes(source: Uint8Array, start: number, length: number): void {
     this.reserve(length);
-    const bytes = this.bytes;
-    const position = this.length;
-    // Ids and names are short: a byte loop beats a subarray view and a native copy per value.
-    if (length <= SHORT_VALUE_BYTES) {
-      for (let index = 0; index < length; index++) bytes[position + index] = source[start + index]!;
-    } else {
-      bytes.set(source.subarray(start, start + length), position);
-    }
-    this.length = position + length;
+    copyValueBytes(this.bytes, this.length, source, start, length);
+    this.length += length;
     this.push();
   }
 

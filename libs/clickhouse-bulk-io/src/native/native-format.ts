@@ -1,6 +1,7 @@
 import {
   bytesOf,
   type ColumnBatch,
+  copyValueBytes,
   type ColumnSpec,
   type ColumnValues,
   fixedWidthArray,
@@ -11,7 +12,6 @@ import {
   type ListColumnType,
   repeatBytes,
   repeatedValueOf,
-  SHORT_VALUE_BYTES,
   type StringColumn,
   StringColumnBuilder,
 } from '@platform/columnar';
@@ -168,18 +168,14 @@ function encodeStringColumn(column: StringColumn, first: number, end: number): U
   const out = new Uint8Array(size);
   const { bytes } = column;
   // Read once: an imported binding is a getter call on every access once compiled to CommonJS.
-  const shortValueBytes = SHORT_VALUE_BYTES;
+  const copy = copyValueBytes;
   let position = 0;
   for (let row = first; row < end; row++) {
     const start = column.offsets[row]!;
-    const stop = column.offsets[row + 1]!;
-    position = writeVarUInt(out, position, stop - start);
-    if (stop - start <= shortValueBytes) {
-      for (let index = start; index < stop; index++) out[position++] = bytes[index]!;
-    } else {
-      out.set(bytes.subarray(start, stop), position);
-      position += stop - start;
-    }
+    const length = column.offsets[row + 1]! - start;
+    position = writeVarUInt(out, position, length);
+    copy(out, position, bytes, start, length);
+    position += length;
   }
   return out;
 }
