@@ -58,8 +58,16 @@ describe('dashboard page in headless Chromium', () => {
       expect(platform.text).toContain(`dashboard ${base}/dashboard/`);
       // A second run has the first as its reference: its report measures drift (PSI).
       const { runId } = await call<{ runId: string }>('/admin/models/churn/runs', adminKey, { method: 'POST' });
-      // Until the query layer has loaded a run it answers 404 (no published run to serve yet).
-      await eventually(async () => (await call<Summary>('/models/churn/summary', readKey).catch(() => undefined))?.runId === runId, 60_000);
+      const outcome = await platform.waitForLog((line) => line['runId'] === runId && /^run (published|failed|cancelled)/.test(String(line.msg)), 120_000);
+      expect(outcome).toMatchObject({ msg: 'run published' });
+      // Until the query layer has loaded the run it answers with the one before (or 404: none yet).
+      let lastAnswer: unknown;
+      await eventually(async () => {
+        lastAnswer = await call<Summary>('/models/churn/summary', readKey).catch((error: unknown) => String(error));
+        return (lastAnswer as Partial<Summary>).runId === runId;
+      }, 60_000).catch((error: unknown) => {
+        throw new Error(`${String(error)}: the query layer never served ${runId}; its last summary answer: ${JSON.stringify(lastAnswer).slice(0, 500)}\n${platform.text.slice(-4_000)}`);
+      });
 
       browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
       const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });

@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
+  type BulkColumnarIo,
   type ColumnBatch,
   type ColumnSpec,
   type ColumnValues,
@@ -178,6 +179,18 @@ describe.each(ENGINE_KINDS)('bulk columnar I/O on %s', (kind) => {
     }
     expect(thinned.reduce((sum, rows) => sum + rows, 0)).toBe(Math.ceil(ROWS / 7));
     expect(thinned.slice(0, -1).every((rows) => rows >= 2_048 && rows <= 4_096)).toBe(true);
+  });
+
+  it('serves concurrent reads by readers built on one engine (a run read while the query layer loads the last run)', async () => {
+    const count = async (io: BulkColumnarIo): Promise<number> => {
+      let rows = 0;
+      for await (const batch of io.read({ query: 'SELECT number AS n FROM system.numbers LIMIT 200000', columns: [{ name: 'n', type: 'UInt64' }], rowsPerBatch: 1_000 })) {
+        rows += batch.rowCount;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return rows;
+    };
+    expect(await Promise.all([count(bulkColumnarIoFor(engine())), count(bulkColumnarIoFor(engine())), count(bulkColumnarIoFor(engine()))])).toEqual([200_000, 200_000, 200_000]);
   });
 
   it('reads an empty result of every column type as no batches', async () => {

@@ -41,16 +41,16 @@ const SCRATCH_DIR = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
  */
 export class ChdbBulkColumnarIo implements BulkColumnarIo {
   private readonly session: Session;
-  /** chDB allows one active stream per session: reads queue behind each other. */
-  private streamLock: Promise<void> = Promise.resolve();
+  private readonly streams: StreamTurns;
 
   constructor(private readonly engine: ClickHouseEngine) {
     if (engine.chdbStreamingSession === undefined) throw new Error('ChdbBulkColumnarIo needs a chDB engine');
     this.session = engine.chdbStreamingSession;
+    this.streams = streamTurnsOf(this.session);
   }
 
   async *read(request: BulkReadRequest): AsyncGenerator<ColumnBatch> {
-    const release = await this.acquireStream();
+    const release = await this.streams.take();
     const blockSize = blockSizeSettings(request.rowsPerBatch);
     const statement =
       `${selectColumns(request.query, request.columns)} SETTINGS ${ARROW_READ_SETTINGS}, ` +
@@ -85,12 +85,30 @@ export class ChdbBulkColumnarIo implements BulkColumnarIo {
     }
     return { rows };
   }
+}
 
-  private async acquireStream(): Promise<() => void> {
+/** Reads on one session take turns: a FIFO of waiters, each released by the read before it. */
+class StreamTurns {
+  private last: Promise<void> = Promise.resolve();
+
+  async take(): Promise<() => void> {
     let release!: () => void;
-    const previous = this.streamLock;
-    this.streamLock = new Promise<void>((resolve) => (release = resolve));
+    const previous = this.last;
+    this.last = new Promise<void>((resolve) => (release = resolve));
     await previous;
     return release;
   }
+}
+
+/**
+ * chDB allows one active stream per session, and every reader built on an engine (a batch run's
+ * read, the query layer loading the run it just published) shares the engine's session: the turns
+ * belong to the session, not to one reader.
+ */
+const turnsBySession = new WeakMap<Session, StreamTurns>();
+
+function streamTurnsOf(session: Session): StreamTurns {
+  let turns = turnsBySession.get(session);
+  if (turns === undefined) turnsBySession.set(session, (turns = new StreamTurns()));
+  return turns;
 }
