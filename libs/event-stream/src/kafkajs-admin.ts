@@ -3,7 +3,7 @@ import { type Admin } from 'kafkajs';
 import { classifyKafkaError } from './classify-kafka-error';
 import { type CommittedOffset, type EventStreamAdmin, type PartitionOffsets, type TopicSpec } from './event-stream';
 import { type RetryConfig } from './event-stream-config';
-import { type EventStreamErrorContext, EventStreamUnavailableError } from './event-stream-errors';
+import { type EventStreamError, type EventStreamErrorContext, EventStreamUnavailableError, TopicNotFoundError } from './event-stream-errors';
 
 export class KafkaJsAdmin implements EventStreamAdmin {
   constructor(
@@ -29,12 +29,11 @@ export class KafkaJsAdmin implements EventStreamAdmin {
 
   async createTopics(topics: readonly TopicSpec[]): Promise<void> {
     const context = { operation: 'create topics', topic: topics.map(({ topic }) => topic).join(', ') };
+    // Asking only for the missing ones: the broker's "already exists" answer is logged as an error by kafkajs.
+    let missing: readonly TopicSpec[];
     try {
-      // Asking only for the missing ones: the broker's "already exists" answer is logged as an error
-      // by kafkajs, and a request with any existing topic returns without waiting for the new
-      // topics' leaders (a send right after could then fail).
       const existing = new Set(await this.admin.listTopics());
-      const missing = topics.filter(({ topic }) => !existing.has(topic));
+      missing = topics.filter(({ topic }) => !existing.has(topic));
       if (missing.length === 0) return;
       await this.admin.createTopics({
         topics: missing.map(({ topic, partitions, retentionMs }) => ({
@@ -42,11 +41,12 @@ export class KafkaJsAdmin implements EventStreamAdmin {
           numPartitions: partitions,
           ...(retentionMs === undefined ? {} : { configEntries: [{ name: 'retention.ms', value: String(retentionMs) }] }),
         })),
-        waitForLeaders: true,
+        waitForLeaders: false,
       });
     } catch (error) {
       throw classifyKafkaError(error, context);
     }
+    await this.waitForLeaders(missing.map(({ topic }) => topic), context);
   }
 
   async deleteTopics(topics: readonly string[]): Promise<void> {
@@ -79,6 +79,30 @@ export class KafkaJsAdmin implements EventStreamAdmin {
       return partitions.map(({ partition, low, high }) => ({ partition, earliest: low, end: high })).sort((a, b) => a.partition - b.partition);
     } catch (error) {
       throw classifyKafkaError(error, { operation: 'fetch topic offsets', topic });
+    }
+  }
+
+  /**
+   * Until every partition of the topics has a leader, so a send right after lands. kafkajs's own wait
+   * (`waitForLeaders`) retries only LEADER_NOT_AVAILABLE, but a KRaft broker answers a topic created
+   * a moment ago with UNKNOWN_TOPIC_OR_PARTITION until its metadata catches up, which kafkajs passed
+   * on as a failed create. Both answers are waited out on the client's backoff.
+   */
+  private async waitForLeaders(topics: readonly string[], context: Omit<EventStreamErrorContext, 'kafkaErrorType'>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      let notYet: EventStreamError;
+      try {
+        const { topics: metadata } = await this.admin.fetchTopicMetadata({ topics: [...topics] });
+        const leaderless = metadata.filter(({ partitions }) => partitions.length === 0 || partitions.some(({ leader }) => leader < 0));
+        if (leaderless.length === 0) return;
+        notYet = new EventStreamUnavailableError(`no leader yet for a partition of ${leaderless.map(({ name }) => name).join(', ')}`, context);
+      } catch (error) {
+        const classified = classifyKafkaError(error, context);
+        if (!(classified instanceof TopicNotFoundError || classified instanceof EventStreamUnavailableError)) throw classified;
+        notYet = classified;
+      }
+      if (attempt >= this.retry.retries) throw notYet;
+      await sleep(Math.min(this.retry.maxRetryTimeMs, this.retry.initialRetryTimeMs * 2 ** attempt));
     }
   }
 
