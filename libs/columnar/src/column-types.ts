@@ -112,7 +112,6 @@ export function isFixedWidthType(type: ColumnType): type is FixedWidthColumnType
   return type in FIXED_WIDTH_CONSTRUCTORS;
 }
 
-/** Copies little-endian bytes into a new, aligned typed array of the column's type. */
 /** A zeroed array of `rowCount` values of the type, for a reader to fill through `bytesOf`. */
 export function fixedWidthArray<T extends FixedWidthColumnType>(type: T, rowCount: number): FixedWidthArrays[T] {
   return new FIXED_WIDTH_CONSTRUCTORS[type](rowCount) as FixedWidthArrays[T];
